@@ -1,0 +1,102 @@
+"""API-usage tracking (``Sforce-Limit-Info``) and the optional quota guard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from salesforce_common.errors import ApiQuotaGuardError, ConfigError
+
+LIMIT_INFO_HEADER = "Sforce-Limit-Info"
+
+# "api-usage=18/5000, per-app-api-usage=17/250(appName=x)": skip the per-app counter.
+_API_USAGE = re.compile(r"(?:^|[\s,;])api-usage=(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    """The org's daily API usage as reported by Salesforce.
+
+    Attributes:
+        used: Calls made in the last 24 hours.
+        max: The org's daily allowance.
+    """
+
+    used: int
+    max: int
+
+    @property
+    def percent(self) -> float:
+        """Usage as a percentage of the allowance (0 when the allowance is unknown)."""
+        return 100.0 * self.used / self.max if self.max > 0 else 0.0
+
+    @property
+    def remaining(self) -> int:
+        """Calls left today."""
+        return max(self.max - self.used, 0)
+
+
+def parse_limit_info(header: str | None) -> ApiUsage | None:
+    """Parse a ``Sforce-Limit-Info`` header value.
+
+    Args:
+        header: e.g. ``api-usage=18/5000`` (other counters may follow).
+
+    Returns:
+        The usage, or None when the header is absent or has no ``api-usage``.
+    """
+    if not header:
+        return None
+    match = _API_USAGE.search(header)
+    return ApiUsage(int(match.group(1)), int(match.group(2))) if match else None
+
+
+@dataclass(frozen=True)
+class QuotaGuard:
+    """Refuses a call that would cross a configured limit (None = that limit is off).
+
+    Attributes:
+        max_api_usage_percent: Highest org usage (percent of the daily allowance) to reach.
+        max_api_calls: Most API calls this session may make.
+    """
+
+    max_api_usage_percent: float | None = None
+    max_api_calls: int | None = None
+
+    def __post_init__(self) -> None:
+        """Validate the limits.
+
+        Raises:
+            ConfigError: A limit out of range; the message names it.
+        """
+        pct = self.max_api_usage_percent
+        if pct is not None and not 0 < pct <= 100:
+            raise ConfigError(f"max_api_usage_percent must be in (0, 100], got {pct!r}")
+        calls = self.max_api_calls
+        if calls is not None and calls < 0:
+            raise ConfigError(f"max_api_calls must be >= 0, got {calls!r}")
+
+    def check(self, *, calls: int, usage: ApiUsage | None) -> None:
+        """Raise if one more call would cross a limit.
+
+        Args:
+            calls: API calls this session has made so far.
+            usage: Latest org usage, when a response has reported it.
+
+        Raises:
+            ApiQuotaGuardError: One line naming the limit and the numbers.
+        """
+        if self.max_api_calls is not None and calls + 1 > self.max_api_calls:
+            raise ApiQuotaGuardError(
+                f"API quota guard: this run has made {calls} API calls and "
+                f"max_api_calls is {self.max_api_calls}; raise max_api_calls to continue"
+            )
+        pct = self.max_api_usage_percent
+        if pct is not None and usage is not None and usage.max > 0:
+            next_percent = 100.0 * (usage.used + 1) / usage.max
+            if next_percent > pct:
+                raise ApiQuotaGuardError(
+                    f"API quota guard: the org has used {usage.used} of {usage.max} daily API "
+                    f"calls ({usage.percent:.1f}%); one more would exceed "
+                    f"max_api_usage_percent={pct:g}; wait for the 24-hour window or raise it"
+                )

@@ -1,0 +1,308 @@
+"""One HTTP session to a Salesforce org: auth, URLs, timeouts, retries, usage and errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import backoff
+import requests
+
+from salesforce_common.auth import AuthFlow, build_flow
+from salesforce_common.errors import (
+    SalesforceError,
+    SessionExpiredError,
+    TransientError,
+    error_from_response,
+)
+from salesforce_common.limits import LIMIT_INFO_HEADER, ApiUsage, QuotaGuard, parse_limit_info
+from salesforce_common.settings import load_settings
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from backoff.types import Details
+
+logger = logging.getLogger("salesforce_common")
+
+CONNECT_TIMEOUT = 30.0
+"""Connect timeout in seconds (capped by ``request_timeout``)."""
+
+NETWORK_ERRORS: tuple[type[Exception], ...] = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+"""Network failures that are retried."""
+
+
+def _network_message(exc: BaseException) -> str:
+    """Describe a network error without its URL (which may carry a long query)."""
+    if isinstance(exc, requests.Timeout):
+        return f"request timed out ({type(exc).__name__})"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection broken while reading the response (ChunkedEncodingError)"
+    return f"connection failed ({type(exc).__name__})"
+
+
+class SalesforceSession:
+    """A logged-in ``requests.Session`` for one org, shared by the tap and the target.
+
+    Logs in lazily on the first request. Relative paths are resolved under
+    ``{instance_url}/services/data/v{api_version}/``; paths starting with ``/services/``
+    (such as ``nextRecordsUrl``) under ``instance_url``.
+
+    Attributes:
+        settings: The validated connection settings.
+        flow: The auth flow (also a requests auth object / singer-sdk authenticator).
+        http: The underlying ``requests.Session``.
+        api_usage: Latest ``Sforce-Limit-Info`` api-usage, None until a response reports it.
+        calls: API requests sent by this session (each retry counts; logins do not).
+        logins: Token requests sent.
+        guard: The quota guard, checked before every API request.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        max_api_usage_percent: float | None = None,
+        max_api_calls: int | None = None,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        http: requests.Session | None = None,
+    ) -> None:
+        """Validate the settings and choose the auth flow; sends nothing.
+
+        Args:
+            config: Plugin config holding the connection settings (other keys are ignored).
+            max_api_usage_percent: Stop before the org's daily usage would exceed this
+                percentage (None: off).
+            max_api_calls: Stop before this session would make more API calls (None: off).
+            backoff_base: First retry wait in seconds (doubles each time, full jitter).
+            backoff_max: Longest retry wait in seconds.
+            http: A ``requests.Session`` to use instead of a new one.
+
+        Raises:
+            ConfigError: Invalid, missing or conflicting settings.
+        """
+        self.settings = load_settings(config)
+        self.guard = QuotaGuard(max_api_usage_percent, max_api_calls)
+        self.http = http or requests.Session()
+        self.flow: AuthFlow = build_flow(self.settings, post=self._post_token)
+        self.api_usage: ApiUsage | None = None
+        self.calls = 0
+        self.logins = 0
+        read = self.settings.request_timeout
+        self._timeout = (min(CONNECT_TIMEOUT, read), read)
+        self._max_tries = self.settings.max_retries + 1
+        self._send_retrying = backoff.on_exception(
+            backoff.expo,
+            (TransientError, *NETWORK_ERRORS),
+            max_tries=self._max_tries,
+            jitter=backoff.full_jitter,
+            on_backoff=self._log_backoff,
+            logger=None,
+            factor=backoff_base,
+            max_value=backoff_max,
+        )(self._send_once)
+
+    # -- public API --------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> str:
+        """The REST API version, ``NN.N``."""
+        return self.settings.api_version
+
+    @property
+    def instance_url(self) -> str:
+        """The org's instance URL (logs in if needed)."""
+        self._login()
+        assert self.flow.instance_url is not None  # set by every successful login
+        return self.flow.instance_url
+
+    @property
+    def base_url(self) -> str:
+        """``{instance_url}/services/data/v{api_version}`` (logs in if needed)."""
+        return f"{self.instance_url}/services/data/v{self.api_version}"
+
+    def check_quota(self) -> None:
+        """Raise ApiQuotaGuardError if the next API call would cross a configured limit."""
+        self.guard.check(calls=self.calls, usage=self.api_usage)
+
+    def request(
+        self, method: str, path: str, *, retry: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        """Send an API request and return the 2xx response.
+
+        Args:
+            method: HTTP method.
+            path: Relative to the versioned data URL (``query``), absolute under the instance
+                (``/services/...``), or a full URL on the instance.
+            retry: Retry transient failures. Pass False for non-idempotent writes where a
+                repeated request could apply twice.
+            **kwargs: Passed to ``requests.Session.request`` (``params``, ``json``, ...).
+
+        Returns:
+            The response.
+
+        Raises:
+            SalesforceError: A typed subclass for any failure (see ``errors``).
+        """
+        try:
+            return self._request(method.upper(), path, retry=retry, **kwargs)
+        except SalesforceError as exc:
+            exc.message = self.settings.redact(exc.message)
+            exc.args = (exc.message,)
+            raise
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a resource and decode its JSON body.
+
+        Args:
+            path: As for :meth:`request`.
+            params: Query parameters.
+
+        Returns:
+            The decoded JSON.
+        """
+        return self.request("GET", path, params=params).json()
+
+    def iter_query(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Run a SOQL query and yield its records, following ``nextRecordsUrl``.
+
+        Args:
+            soql: The query.
+            include_deleted: Use ``queryAll`` (deleted and archived rows too).
+
+        Yields:
+            Records as Salesforce returns them (with ``attributes``).
+        """
+        page = self.get_json("queryAll" if include_deleted else "query", params={"q": soql})
+        while True:
+            yield from page.get("records") or []
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            page = self.get_json(next_url)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.http.close()
+
+    def __enter__(self) -> SalesforceSession:
+        """Use as a context manager."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the session."""
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _login(self) -> None:
+        if self.flow.access_token is None or self.flow.instance_url is None:
+            self.flow.login()
+
+    def _url(self, path: str) -> str:
+        instance = self.instance_url
+        if path.startswith(("http://", "https://")):
+            target, own = urlsplit(path), urlsplit(instance)
+            if (target.scheme, target.netloc.lower()) != (own.scheme, own.netloc.lower()):
+                msg = "refusing to send the Salesforce session to a host other than the instance"
+                raise ValueError(msg)
+            return path
+        if path.startswith("/services/"):
+            return instance + path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _request(self, method: str, path: str, *, retry: bool, **kwargs: Any) -> requests.Response:
+        relogged = False
+        while True:
+            url = self._url(path)
+            response = self._send(method, url, api_call=True, retry=retry, **kwargs)
+            if response.ok:
+                return response
+            url_path = urlsplit(url).path
+            error = error_from_response(response, method=method, path=url_path)
+            if not isinstance(error, SessionExpiredError):
+                raise error
+            if not self.flow.refreshable:
+                try:
+                    self.flow.relogin()
+                except SessionExpiredError as expired:
+                    expired.method, expired.path = method, url_path
+                    raise
+            if relogged:
+                error.message += f"; still rejected right after a new login ({self.flow.flow_name})"
+                raise error
+            logger.info("Salesforce session expired; logging in again (%s)", self.flow.flow_name)
+            self.flow.relogin()
+            relogged = True
+
+    def _post_token(self, url: str, form: Mapping[str, Any]) -> requests.Response:
+        self.logins += 1
+        return self._send("POST", url, api_call=False, retry=True, data=dict(form))
+
+    def _send(
+        self, method: str, url: str, *, api_call: bool, retry: bool, **kwargs: Any
+    ) -> requests.Response:
+        send = self._send_retrying if retry else self._send_once
+        try:
+            return send(method, url, api_call=api_call, **kwargs)
+        except NETWORK_ERRORS as exc:
+            tries = self._max_tries if retry else 1
+            raise TransientError(
+                f"{_network_message(exc)}; gave up after {tries} attempt(s)",
+                method=method,
+                path=urlsplit(url).path,
+            ) from exc
+
+    def _send_once(
+        self, method: str, url: str, *, api_call: bool, **kwargs: Any
+    ) -> requests.Response:
+        if api_call:
+            self.check_quota()
+            self.calls += 1
+        path = urlsplit(url).path
+        logger.debug("%s %s", method, path)
+        response = self.http.request(
+            method,
+            url,
+            timeout=self._timeout,
+            auth=self.flow if api_call else None,
+            **kwargs,
+        )
+        usage = parse_limit_info(response.headers.get(LIMIT_INFO_HEADER))
+        if usage is not None:
+            self.api_usage = usage
+        if not response.ok:
+            error = error_from_response(response, method=method, path=path)
+            if isinstance(error, TransientError):
+                raise error
+        return response
+
+    def _log_backoff(self, details: Details) -> None:
+        method, url = details["args"][0], details["args"][1]
+        exc = details.get("exception")
+        reason = (
+            self.settings.redact(str(exc))
+            if isinstance(exc, SalesforceError)
+            else _network_message(exc or Exception())
+        )
+        logger.warning(
+            "Retrying %s %s in %.1fs (attempt %d of %d failed): %s",
+            method,
+            urlsplit(url).path,
+            details.get("wait", 0.0),
+            details["tries"],
+            self._max_tries,
+            reason,
+        )

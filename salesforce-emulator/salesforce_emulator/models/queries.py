@@ -1,0 +1,147 @@
+"""SOQL execution with server-side cursors: snapshots of matching rows paged by locators."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from salesforce_emulator.catalog import Catalog
+from salesforce_emulator.exceptions import SalesforceApiError
+from salesforce_emulator.soql import CompiledQuery, compile_soql
+
+MAX_CURSORS_PER_USER = 10
+
+
+def fetch_rows(conn: sqlite3.Connection, compiled: CompiledQuery, rowids: list[int]) -> list[tuple[Any, ...]]:
+    """Fetch the rows of ``rowids`` (first column rowid) in the order given."""
+    if not rowids:
+        return []
+    found: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(rowids), 900):
+        chunk = rowids[start : start + 900]
+        for row in conn.execute(compiled.rows_sql(len(chunk)), chunk):
+            found[row[0]] = row
+    return [found[r] for r in rowids if r in found]
+
+
+def matching_rowids(conn: sqlite3.Connection, compiled: CompiledQuery) -> list[int]:
+    """The snapshot of matching rows, in query order."""
+    return [row[0] for row in conn.execute(compiled.ids_sql, compiled.params)]
+
+
+def new_locator_id(prefix: str = "01g") -> str:
+    """An 18-character query-locator-like id (``01g...``)."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(15))
+
+
+@dataclass
+class Cursor:
+    """An open query cursor: the compiled query and the snapshot of row ids."""
+
+    compiled: CompiledQuery
+    rowids: list[int]
+    user_id: str
+    last_used: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class QueryEngine:
+    """Runs ``query``/``queryAll`` and ``nextRecordsUrl`` follow-ups."""
+
+    conn: sqlite3.Connection
+    catalog: Catalog
+    hidden_fields: set[tuple[str, str]]
+    page_size: int = 2000
+    locator_ttl_seconds: float = 900.0
+    query_timeout_rows: int | None = None
+    cursors: OrderedDict[str, Cursor] = field(default_factory=OrderedDict)
+
+    def compile(self, soql: str, *, include_deleted: bool) -> CompiledQuery:
+        """Parse and compile against the catalog and the field-level security settings."""
+        return compile_soql(
+            soql, self.catalog, include_deleted=include_deleted, hidden_fields=frozenset(self.hidden_fields)
+        )
+
+    def start(
+        self, soql: str, *, include_deleted: bool, api_version: str, user_id: str, batch_size: int | None
+    ) -> dict[str, Any]:
+        """Run a query and answer its first page."""
+        compiled = self.compile(soql, include_deleted=include_deleted)
+        if compiled.is_count:
+            (total,) = self.conn.execute(compiled.count_sql, compiled.params).fetchone()
+            return {"totalSize": total, "done": True, "records": []}
+        rowids = matching_rowids(self.conn, compiled)
+        if self.query_timeout_rows is not None and len(rowids) > self.query_timeout_rows:
+            raise SalesforceApiError(
+                400,
+                "QUERY_TIMEOUT",
+                "Your query request was running for too long.",
+            )
+        if compiled.is_aggregate:
+            rows = fetch_rows(self.conn, compiled, rowids[:1]) if rowids else []
+            records = [compiled.render_aggregate(len(rowids), api_version)] if hasattr(compiled, "render_aggregate") else []
+            del rows
+            return {"totalSize": len(records), "done": True, "records": records}
+        cursor = Cursor(compiled, rowids, user_id)
+        return self._page(cursor, 0, api_version, batch_size, "query" if not include_deleted else "queryAll")
+
+    def more(self, locator: str, *, api_version: str, batch_size: int | None, resource: str) -> dict[str, Any]:
+        """Answer ``query/{locator}-{position}``."""
+        cursor_id, _, position_text = locator.partition("-")
+        self._expire()
+        cursor = self.cursors.get(cursor_id)
+        if cursor is None or not position_text.isdigit() or int(position_text) > len(cursor.rowids):
+            raise SalesforceApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        cursor.last_used = time.monotonic()
+        return self._page(cursor, int(position_text), api_version, batch_size, resource, cursor_id)
+
+    def _page(
+        self,
+        cursor: Cursor,
+        position: int,
+        api_version: str,
+        batch_size: int | None,
+        resource: str,
+        cursor_id: str | None = None,
+    ) -> dict[str, Any]:
+        size = self.page_size if batch_size is None else max(200, min(batch_size, 2000, self.page_size))
+        if batch_size is not None and self.page_size < 200:
+            size = self.page_size
+        page_ids = cursor.rowids[position : position + size]
+        rows = fetch_rows(self.conn, cursor.compiled, page_ids)
+        records = [cursor.compiled.render_json(row, api_version) for row in rows]
+        end = position + len(page_ids)
+        body: dict[str, Any] = {"totalSize": len(cursor.rowids), "done": end >= len(cursor.rowids)}
+        if end < len(cursor.rowids):
+            if cursor_id is None:
+                cursor_id = self._open(cursor)
+            body["nextRecordsUrl"] = f"/services/data/v{api_version}/{resource}/{cursor_id}-{end}"
+        elif cursor_id is not None:
+            self.cursors.pop(cursor_id, None)
+        body["records"] = records
+        return body
+
+    def _open(self, cursor: Cursor) -> str:
+        self._expire()
+        mine = [k for k, c in self.cursors.items() if c.user_id == cursor.user_id]
+        while len(mine) >= MAX_CURSORS_PER_USER:
+            self.cursors.pop(mine.pop(0), None)
+        cursor_id = new_locator_id()
+        self.cursors[cursor_id] = cursor
+        return cursor_id
+
+    def _expire(self) -> None:
+        deadline = time.monotonic() - self.locator_ttl_seconds
+        for key in [k for k, c in self.cursors.items() if c.last_used < deadline]:
+            del self.cursors[key]
+
+    def expire_all(self) -> int:
+        """Invalidate every open cursor (as if they had idled out)."""
+        count = len(self.cursors)
+        self.cursors.clear()
+        return count

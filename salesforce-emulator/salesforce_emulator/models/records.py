@@ -1,0 +1,364 @@
+"""Record writes with Salesforce's validation: create, update, delete, and their error codes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from salesforce_emulator.catalog import INTEGER_TYPES, NUMBER_TYPES, STRING_TYPES, FieldDef, ObjectDef
+from salesforce_emulator.exceptions import SalesforceApiError
+from salesforce_emulator.schema_sql import quote, reserve_ids
+from salesforce_emulator.values import (
+    format_datetime,
+    normalize_date,
+    normalize_datetime,
+    normalize_time,
+)
+
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+ID_RE = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+SYSTEM_FIELDS = frozenset(
+    {"id", "isdeleted", "createddate", "createdbyid", "lastmodifieddate", "lastmodifiedbyid", "systemmodstamp"}
+)
+
+
+@dataclass
+class RecordError(Exception):
+    """One record's failure, as collections report it (``statusCode``)."""
+
+    status_code: str
+    message: str
+    fields: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``errors[]`` entry of a composite result."""
+        return {"statusCode": self.status_code, "message": self.message, "fields": self.fields}
+
+    def as_api_error(self) -> SalesforceApiError:
+        """The same failure as a single-record REST error (``errorCode``)."""
+        return SalesforceApiError(400, self.status_code, self.message, self.fields)
+
+
+@dataclass
+class WriteOptions:
+    """Per-request write behaviour."""
+
+    user_id: str
+    allow_duplicate_save: bool = False
+    blank_means_null: bool = True
+
+
+def now_stamp() -> str:
+    """The current time in stored form."""
+    return format_datetime(dt.datetime.now(dt.UTC))
+
+
+def coerce_value(f: FieldDef, value: Any) -> Any:
+    """Turn a JSON/CSV input value into the stored form, or raise RecordError."""
+    if value is None:
+        return None
+    try:
+        return _coerce(f, value)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        if isinstance(exc, _TooLong):
+            raise RecordError(
+                "STRING_TOO_LONG",
+                f"{f.label or f.name}: data value too large: {str(value)[:40]} (max length={f.length})",
+                [f.name],
+            ) from None
+        if f.type == "email":
+            raise RecordError(
+                "INVALID_EMAIL_ADDRESS", f"{f.label or f.name}: invalid email address: {value}", [f.name]
+            ) from None
+        raise RecordError(
+            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+            f"{f.label or f.name}: value not of required type: {value}",
+            [f.name],
+        ) from None
+
+
+class _TooLong(ValueError):
+    pass
+
+
+def _coerce(f: FieldDef, value: Any) -> Any:
+    sf_type = f.type
+    if sf_type in STRING_TYPES or sf_type in ("id", "reference", "base64"):
+        if isinstance(value, bool | dict | list):
+            raise TypeError(value)
+        text = str(value)
+        if sf_type in STRING_TYPES and f.length and len(text) > f.length:
+            raise _TooLong(text)
+        if sf_type == "email":
+            text = text.strip()
+            if text and not EMAIL_RE.match(text):
+                raise ValueError(text)
+        if sf_type == "reference" and text and not ID_RE.match(text):
+            raise ValueError(text)
+        if sf_type == "base64":
+            base64.b64decode(text, validate=True)
+        return text or None
+    if sf_type == "boolean":
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+            return int(value.lower() in ("true", "1"))
+        raise TypeError(value)
+    if sf_type in INTEGER_TYPES:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        number = float(value)
+        if not number.is_integer():
+            raise ValueError(value)
+        return int(number)
+    if sf_type in NUMBER_TYPES:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        return float(value)
+    if sf_type == "date":
+        return normalize_date(str(value))
+    if sf_type == "datetime":
+        return normalize_datetime(str(value))
+    if sf_type == "time":
+        return normalize_time(str(value))
+    raise TypeError(value)
+
+
+class RecordWriter:
+    """Validates and writes records of one org; callers hold the org lock."""
+
+    def __init__(self, conn: sqlite3.Connection, duplicate_rules: set[str]) -> None:
+        self.conn = conn
+        self.duplicate_rules = duplicate_rules
+        self.lock_row_failures = 0
+
+    # --- validation -----------------------------------------------------------------------
+
+    def _fields(self, obj: ObjectDef, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+        stored: dict[str, Any] = {}
+        not_writable: list[str] = []
+        for name, value in values.items():
+            if name == "attributes" or (not creating and name.lower() == "id"):
+                continue
+            f = obj.field(name)
+            if f is None:
+                raise RecordError("INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}", [name])
+            writable = f.createable if creating else f.updateable
+            if not writable or not f.is_stored or f.name.lower() in SYSTEM_FIELDS:
+                not_writable.append(f.name)
+                continue
+            stored[f.name] = coerce_value(f, value)
+        if not_writable:
+            verb = "create" if creating else "update"
+            raise RecordError(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to {verb}/update fields: {', '.join(not_writable)}. Please check the security "
+                "settings of this field and verify that it is read/write for your profile or permission set.",
+                not_writable,
+            )
+        return stored
+
+    def _check_references(self, obj: ObjectDef, stored: Mapping[str, Any]) -> None:
+        for name, value in stored.items():
+            f = obj.field(name)
+            if f is None or f.type != "reference" or value is None:
+                continue
+            prefix = value[:3]
+            targets = [t for t in f.reference_to if self._table_exists(t)]
+            for target in targets:
+                row = self.conn.execute(
+                    f'SELECT 1 FROM {quote(target)} WHERE "Id" = ? OR substr("Id", 1, 15) = ?',
+                    (value, value[:15]),
+                ).fetchone()
+                if row is not None:
+                    break
+            else:
+                raise RecordError(
+                    "INVALID_CROSS_REFERENCE_KEY" if prefix else "MALFORMED_ID",
+                    f"{f.label or f.name}: id value of incorrect type: {value}",
+                    [f.name],
+                )
+
+    def _table_exists(self, name: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name = ?", (name,)).fetchone()
+        return row is not None
+
+    def _check_required(self, obj: ObjectDef, record: Mapping[str, Any]) -> None:
+        missing = [
+            f.name
+            for f in obj.stored_fields
+            if not f.nillable and f.createable and not f.defaulted_on_create and record.get(f.name) in (None, "")
+        ]
+        if missing:
+            raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+
+    def _check_unique(self, obj: ObjectDef, record: Mapping[str, Any], record_id: str) -> None:
+        for f in obj.stored_fields:
+            value = record.get(f.name)
+            if not f.unique or value is None:
+                continue
+            clash = self.conn.execute(
+                f'SELECT "Id" FROM {quote(obj.name)} WHERE {quote(f.name)} = ? AND "Id" != ?',
+                (value, record_id),
+            ).fetchone()
+            if clash:
+                raise RecordError(
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {f.name} duplicates value on record with id: {clash[0]}",
+                    [f.name],
+                )
+
+    def _check_duplicate_rule(self, obj: ObjectDef, record: Mapping[str, Any], record_id: str, options: WriteOptions) -> None:
+        if obj.name not in self.duplicate_rules or options.allow_duplicate_save:
+            return
+        email = record.get("Email")
+        if not email:
+            return
+        deleted = ' AND "IsDeleted" = 0' if obj.field("IsDeleted") else ""
+        clash = self.conn.execute(
+            f'SELECT "Id" FROM {quote(obj.name)} WHERE "Email" = ? COLLATE NOCASE AND "Id" != ?{deleted}',
+            (email, record_id),
+        ).fetchone()
+        if clash:
+            raise RecordError("DUPLICATES_DETECTED", "Use one of these records?", [])
+
+    def _transient_fault(self) -> None:
+        if self.lock_row_failures > 0:
+            self.lock_row_failures -= 1
+            raise RecordError("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records", [])
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def create(self, obj: ObjectDef, values: Mapping[str, Any], options: WriteOptions) -> str:
+        """Insert one record; returns its new Id or raises RecordError."""
+        if not obj.createable:
+            raise RecordError("CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type {obj.name} does not support insert", [])
+        if any(k.lower() == "id" for k in values):
+            raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"])
+        self._transient_fault()
+        stored = self._fields(obj, values, creating=True)
+        record = self._defaults(obj) | stored
+        self._check_required(obj, record)
+        self._check_references(obj, stored)
+        self._check_unique(obj, record, "")
+        self._check_duplicate_rule(obj, record, "", options)
+        [record_id] = reserve_ids(self.conn, obj, 1)
+        stamp = now_stamp()
+        system = {
+            "Id": record_id,
+            "IsDeleted": 0,
+            "CreatedDate": stamp,
+            "LastModifiedDate": stamp,
+            "SystemModstamp": stamp,
+            "CreatedById": options.user_id,
+            "LastModifiedById": options.user_id,
+        }
+        if obj.field("OwnerId") is not None and not record.get("OwnerId"):
+            record["OwnerId"] = options.user_id
+        record.update({k: v for k, v in system.items() if obj.field(k) is not None})
+        self.insert_raw(obj, record)
+        return record_id
+
+    def _defaults(self, obj: ObjectDef) -> dict[str, Any]:
+        defaults: dict[str, Any] = {}
+        for f in obj.stored_fields:
+            if f.default_value is not None:
+                defaults[f.name] = coerce_value(f, f.default_value)
+            elif f.type == "boolean" and not f.nillable:
+                defaults[f.name] = 0
+        if obj.name == "Case":
+            count = self.conn.execute('SELECT COUNT(*) FROM "Case"').fetchone()[0]
+            defaults["CaseNumber"] = f"{count + 1:08d}"
+        return defaults
+
+    def update(self, obj: ObjectDef, record_id: str, values: Mapping[str, Any], options: WriteOptions) -> None:
+        """Update one record by Id or raise RecordError."""
+        current = self.get_raw(obj, record_id)
+        if current is None or current.get("IsDeleted") == 1:
+            raise RecordError("ENTITY_IS_DELETED" if current else "INVALID_CROSS_REFERENCE_KEY",
+                              "entity is deleted" if current else f"invalid cross reference id", [])
+        if not obj.updateable:
+            raise RecordError("CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type {obj.name} does not support update", [])
+        self._transient_fault()
+        stored = self._fields(obj, values, creating=False)
+        merged = current | stored
+        missing = [f.name for f in obj.stored_fields if not f.nillable and f.name in stored and stored[f.name] is None]
+        if missing:
+            raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+        self._check_references(obj, stored)
+        self._check_unique(obj, merged, current["Id"])
+        self._check_duplicate_rule(obj, merged, current["Id"], options)
+        stamp = now_stamp()
+        stored.update({"LastModifiedDate": stamp, "SystemModstamp": stamp, "LastModifiedById": options.user_id})
+        self.update_raw(obj, current["Id"], {k: v for k, v in stored.items() if obj.field(k) is not None})
+
+    def delete(self, obj: ObjectDef, record_id: str) -> str:
+        """Move a record to the recycle bin (``IsDeleted = true``); returns the full Id."""
+        current = self.get_raw(obj, record_id)
+        if current is None:
+            raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
+        if current.get("IsDeleted") == 1:
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+        if not obj.deletable or obj.field("IsDeleted") is None:
+            raise RecordError("INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support delete", [])
+        stamp = now_stamp()
+        self.update_raw(obj, current["Id"], {"IsDeleted": 1, "SystemModstamp": stamp, "LastModifiedDate": stamp})
+        self.log_deletion(obj, current["Id"], stamp)
+        return str(current["Id"])
+
+    # --- raw access (admin endpoints and the engine) ----------------------------------------
+
+    def log_deletion(self, obj: ObjectDef, record_id: str, stamp: str) -> None:
+        """Remember a deletion for the ``sobjects/{X}/deleted`` resource."""
+        self.conn.execute(
+            'INSERT OR REPLACE INTO "_deleted_log" (object, id, deleted_date) VALUES (?, ?, ?)',
+            (obj.name, record_id, stamp),
+        )
+
+    def get_raw(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
+        """The stored row of a record (15- or 18-char Id), or None."""
+        cursor = self.conn.execute(
+            f'SELECT * FROM {quote(obj.name)} WHERE "Id" = ? OR substr("Id", 1, 15) = ?',
+            (record_id, record_id[:15]),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def insert_raw(self, obj: ObjectDef, record: Mapping[str, Any]) -> None:
+        """Insert a stored row as is."""
+        names = list(record)
+        self.conn.execute(
+            f"INSERT INTO {quote(obj.name)} ({', '.join(map(quote, names))}) "
+            f"VALUES ({', '.join('?' for _ in names)})",
+            [record[n] for n in names],
+        )
+
+    def update_raw(self, obj: ObjectDef, record_id: str, values: Mapping[str, Any]) -> None:
+        """Overwrite stored columns of one row."""
+        if not values:
+            return
+        assignments = ", ".join(f"{quote(k)} = ?" for k in values)
+        self.conn.execute(
+            f'UPDATE {quote(obj.name)} SET {assignments} WHERE "Id" = ?', [*values.values(), record_id]
+        )
+
+    def purge(self, obj: ObjectDef, record_ids: Iterable[str]) -> int:
+        """Hard-delete records (empty the recycle bin); deletions stay in the log."""
+        count = 0
+        for record_id in record_ids:
+            current = self.get_raw(obj, record_id)
+            if current is None:
+                continue
+            if current.get("IsDeleted") != 1:
+                self.log_deletion(obj, current["Id"], now_stamp())
+            self.conn.execute(f'DELETE FROM {quote(obj.name)} WHERE "Id" = ?', (current["Id"],))
+            count += 1
+        return count

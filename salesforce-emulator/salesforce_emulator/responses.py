@@ -1,0 +1,592 @@
+"""Salesforce API handlers: parse the request, call the org model, shape the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+from werkzeug.wrappers import Request, Response
+
+from salesforce_emulator.exceptions import OAuthError, SalesforceApiError, malformed_query, not_found
+from salesforce_emulator.models.auth import ORG_ID, Session
+from salesforce_emulator.models.org import Org
+from salesforce_emulator.models.records import RecordError, WriteOptions
+from salesforce_emulator.values import format_datetime, parse_datetime
+
+API_VERSIONS = [f"{major}.0" for major in range(20, 67)]
+MAX_COLLECTION = 200
+MAX_BATCH = 25
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the org, the request, the API version and the caller's session."""
+
+    org: Org
+    request: Request
+    base_url: str
+    api_version: str = ""
+    session: Session | None = None
+    dispatch: Callable[[Request, str], Response] | None = None
+
+    @property
+    def user_id(self) -> str:
+        """The calling user's Id."""
+        return self.session.user_id if self.session else ""
+
+    def write_options(self) -> WriteOptions:
+        """Write options from the request headers (duplicate-rule header)."""
+        header = self.request.headers.get("Sforce-Duplicate-Rule-Header", "")
+        allow = "allowsave=true" in header.replace(" ", "").lower()
+        return WriteOptions(user_id=self.user_id, allow_duplicate_save=allow)
+
+    def json_body(self) -> Any:
+        """The parsed JSON body, or 400 JSON_PARSER_ERROR."""
+        try:
+            return json.loads(self.request.get_data(as_text=True) or "null")
+        except json.JSONDecodeError as exc:
+            raise SalesforceApiError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc.msg}") from exc
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    """A JSON answer."""
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def error_response(error: SalesforceApiError) -> Response:
+    """Salesforce's error array."""
+    return json_response(error.body(), error.status)
+
+
+def oauth_error_response(error: OAuthError) -> Response:
+    """The token endpoint's error object."""
+    return json_response({"error": error.error, "error_description": error.description}, error.status)
+
+
+# --- OAuth and SOAP login ---------------------------------------------------------------------
+
+
+def token(ctx: Ctx) -> Response:
+    """``POST /services/oauth2/token``."""
+    form = {k: v for k, v in ctx.request.form.items()}
+    audiences = (ctx.base_url, "https://login.salesforce.com", "https://test.salesforce.com")
+    try:
+        body = ctx.org.auth.grant(form, audiences)
+    except OAuthError as exc:
+        return oauth_error_response(exc)
+    return json_response(body)
+
+
+SOAP_NS = {"soapenv": "http://schemas.xmlsoap.org/soap/envelope/", "urn": "urn:partner.soap.sforce.com"}
+
+
+def soap_login(ctx: Ctx, version: str) -> Response:
+    """SOAP ``login()`` as simple-salesforce uses it (username + password + security token)."""
+    try:
+        root = ElementTree.fromstring(ctx.request.get_data())  # noqa: S314 - local test double
+    except ElementTree.ParseError:
+        return _soap_fault("INVALID_LOGIN", "Malformed login request")
+    username = next((el.text or "" for el in root.iter() if el.tag.endswith("username")), "")
+    password = next((el.text or "" for el in root.iter() if el.tag.endswith("password")), "")
+    try:
+        session = ctx.org.auth.login_session(username, password)
+    except OAuthError as exc:
+        return _soap_fault(exc.error, exc.description)
+    server_url = f"{ctx.base_url}/services/Soap/u/{version}/{ORG_ID}"
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
+        f"<metadataServerUrl>{ctx.base_url}/services/Soap/m/{version}/{ORG_ID}</metadataServerUrl>"
+        "<passwordExpired>false</passwordExpired><sandbox>false</sandbox>"
+        f"<serverUrl>{server_url}</serverUrl><sessionId>{session.token}</sessionId>"
+        f"<userId>{session.user_id}</userId><userInfo><organizationId>{ORG_ID}</organizationId>"
+        f"<userName>{session.username}</userName></userInfo>"
+        "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+    )
+    return Response(body, mimetype="text/xml")
+
+
+def _soap_fault(code: str, message: str) -> Response:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>'
+        f"<faultcode>sf:{code}</faultcode><faultstring>{code}: {message}</faultstring>"
+        f"<detail><sf:LoginFault><sf:exceptionCode>{code}</sf:exceptionCode>"
+        f"<sf:exceptionMessage>{message}</sf:exceptionMessage></sf:LoginFault></detail>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
+    return Response(body, status=500, mimetype="text/xml")
+
+
+# --- versions, resources, describe, limits -----------------------------------------------------
+
+
+def versions(ctx: Ctx) -> Response:
+    """``GET /services/data/``."""
+    return json_response(
+        [{"label": f"Release {v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS]
+    )
+
+
+def resources(ctx: Ctx, version: str) -> Response:
+    """``GET /services/data/vNN.N/``."""
+    base = f"/services/data/v{version}"
+    names = ["sobjects", "query", "queryAll", "composite", "limits", "jobs"]
+    return json_response({name: f"{base}/{name}" for name in names})
+
+
+def limits(ctx: Ctx, version: str) -> Response:
+    """``GET limits``."""
+    return json_response(ctx.org.limits())
+
+
+def describe_global(ctx: Ctx, version: str) -> Response:
+    """``GET sobjects``."""
+    return json_response(
+        {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [obj.describe_global_entry(version) for obj in ctx.org.catalog],
+        }
+    )
+
+
+def describe(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002 - route argument
+    """``GET sobjects/{X}/describe``."""
+    return json_response(ctx.org.object(object).describe(version))
+
+
+def sobject(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+    """``GET sobjects/{X}`` (basic info) and ``POST sobjects/{X}`` (create)."""
+    obj = ctx.org.object(object)
+    if ctx.request.method == "GET":
+        return json_response({"objectDescribe": obj.describe_global_entry(version), "recentItems": []})
+    body = ctx.json_body()
+    if not isinstance(body, dict):
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+    try:
+        with ctx.org.transaction():
+            record_id = ctx.org.writer.create(obj, body, ctx.write_options())
+    except RecordError as err:
+        raise err.as_api_error() from None
+    return json_response({"id": record_id, "success": True, "errors": []}, 201)
+
+
+def _select_all(ctx: Ctx, object_name: str, where: str, fields_param: str | None) -> list[dict[str, Any]]:
+    obj = ctx.org.object(object_name)
+    names = [f.strip() for f in fields_param.split(",")] if fields_param else [f.name for f in obj.fields]
+    soql = f"SELECT {', '.join(names)} FROM {obj.name} WHERE {where}"
+    page = ctx.org.queries.start(
+        soql, include_deleted=False, api_version=ctx.api_version, user_id=ctx.user_id, batch_size=None
+    )
+    return list(page["records"])
+
+
+def _soql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:  # noqa: A002
+    """``GET/PATCH/DELETE sobjects/{X}/{id}``."""
+    obj = ctx.org.object(object)
+    method = ctx.request.method
+    if method == "GET":
+        records = _select_all(ctx, obj.name, f"Id = {_soql_string(record_id)}", ctx.request.args.get("fields"))
+        if not records:
+            raise not_found()
+        return json_response(records[0])
+    try:
+        with ctx.org.transaction():
+            if method == "PATCH":
+                body = ctx.json_body()
+                if not isinstance(body, dict):
+                    raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+                ctx.org.writer.update(obj, record_id, body, ctx.write_options())
+            else:
+                ctx.org.writer.delete(obj, record_id)
+    except RecordError as err:
+        if err.status_code in ("INVALID_CROSS_REFERENCE_KEY", "ENTITY_IS_DELETED"):
+            raise SalesforceApiError(404, "NOT_FOUND" if err.status_code != "ENTITY_IS_DELETED" else err.status_code,
+                                     "The requested resource does not exist" if err.status_code != "ENTITY_IS_DELETED" else "entity is deleted") from None
+        raise err.as_api_error() from None
+    return Response(status=204)
+
+
+def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value: str) -> Response:  # noqa: A002
+    """``GET/PATCH sobjects/{X}/{ExternalIdField}/{value}`` (upsert)."""
+    obj = ctx.org.object(object)
+    ext = obj.field(field)
+    if ext is None or not (ext.external_id or ext.name == "Id"):
+        raise SalesforceApiError(
+            404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}"
+        )
+    matches = [
+        r[0]
+        for r in ctx.org.conn.execute(
+            f'SELECT "Id" FROM "{obj.name}" WHERE "{ext.name}" = ? AND "IsDeleted" = 0', (value,)
+        )
+    ]
+    if len(matches) > 1:
+        urls = [f"/services/data/v{version}/sobjects/{obj.name}/{m}" for m in matches]
+        return json_response(urls, 300)
+    if ctx.request.method == "GET":
+        if not matches:
+            raise not_found()
+        return record(ctx, version, obj.name, matches[0])
+    body = ctx.json_body()
+    if not isinstance(body, dict):
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+    try:
+        with ctx.org.transaction():
+            if matches:
+                ctx.org.writer.update(obj, matches[0], body, ctx.write_options())
+                return json_response({"id": matches[0], "success": True, "errors": [], "created": False}, 200)
+            new_id = ctx.org.writer.create(obj, {**body, ext.name: value}, ctx.write_options())
+    except RecordError as err:
+        raise err.as_api_error() from None
+    return json_response({"id": new_id, "success": True, "errors": [], "created": True}, 201)
+
+
+def _replication_window(ctx: Ctx) -> tuple[str, str]:
+    try:
+        start = parse_datetime(ctx.request.args["start"])
+        end = parse_datetime(ctx.request.args["end"])
+    except (KeyError, ValueError) as exc:
+        raise SalesforceApiError(400, "INVALID_REPLICATION_DATE", "start and end are required datetimes") from exc
+    earliest = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    if start < earliest:
+        raise SalesforceApiError(
+            400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago"
+        )
+    if end <= start:
+        raise SalesforceApiError(400, "INVALID_REPLICATION_DATE", "EndDate must chronologically follow the StartDate")
+    return format_datetime(start), format_datetime(end)
+
+
+def deleted(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+    """``GET sobjects/{X}/deleted/?start=&end=``."""
+    obj = ctx.org.object(object)
+    start, end = _replication_window(ctx)
+    rows = ctx.org.conn.execute(
+        'SELECT id, deleted_date FROM "_deleted_log" WHERE object = ? AND deleted_date >= ? '
+        "AND deleted_date <= ? ORDER BY deleted_date",
+        (obj.name, start, end),
+    ).fetchall()
+    earliest = format_datetime(dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
+    return json_response(
+        {
+            "deletedRecords": [{"id": r[0], "deletedDate": r[1]} for r in rows],
+            "earliestDateAvailable": earliest,
+            "latestDateCovered": end[:17] + "00.000+0000",
+        }
+    )
+
+
+def updated(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+    """``GET sobjects/{X}/updated/?start=&end=``."""
+    obj = ctx.org.object(object)
+    start, end = _replication_window(ctx)
+    rows = ctx.org.conn.execute(
+        f'SELECT "Id" FROM "{obj.name}" WHERE "SystemModstamp" >= ? AND "SystemModstamp" <= ? ORDER BY "SystemModstamp"',
+        (start, end),
+    ).fetchall()
+    return json_response({"ids": [r[0] for r in rows], "latestDateCovered": end[:17] + "00.000+0000"})
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def _batch_size(ctx: Ctx) -> int | None:
+    options = ctx.request.headers.get("Sforce-Query-Options", "")
+    for part in options.split(","):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "batchsize" and value.strip().isdigit():
+            return int(value.strip())
+    return None
+
+
+def _run_query(ctx: Ctx, *, include_deleted: bool) -> Response:
+    soql = ctx.request.args.get("q")
+    if not soql:
+        raise malformed_query("A query string is required: q=SELECT ...")
+    body = ctx.org.queries.start(
+        soql,
+        include_deleted=include_deleted,
+        api_version=ctx.api_version,
+        user_id=ctx.user_id,
+        batch_size=_batch_size(ctx),
+    )
+    return json_response(body)
+
+
+def query(ctx: Ctx, version: str) -> Response:
+    """``GET query?q=``."""
+    return _run_query(ctx, include_deleted=False)
+
+
+def query_all(ctx: Ctx, version: str) -> Response:
+    """``GET queryAll?q=``."""
+    return _run_query(ctx, include_deleted=True)
+
+
+def query_more(ctx: Ctx, version: str, locator: str) -> Response:
+    """``GET query/{locator}``."""
+    return json_response(
+        ctx.org.queries.more(locator, api_version=version, batch_size=_batch_size(ctx), resource="query")
+    )
+
+
+def query_all_more(ctx: Ctx, version: str, locator: str) -> Response:
+    """``GET queryAll/{locator}``."""
+    return json_response(
+        ctx.org.queries.more(locator, api_version=version, batch_size=_batch_size(ctx), resource="queryAll")
+    )
+
+
+# --- composite ------------------------------------------------------------------------------
+
+
+def composite_batch(ctx: Ctx, version: str) -> Response:
+    """``POST composite/batch``: up to 25 independent sub-requests, counted as one call."""
+    body = ctx.json_body()
+    requests = body.get("batchRequests") if isinstance(body, dict) else None
+    if not isinstance(requests, list) or not requests:
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "batchRequests is required")
+    if len(requests) > MAX_BATCH:
+        raise SalesforceApiError(400, "INVALID_BATCH_REQUEST", f"Batch requests cannot exceed {MAX_BATCH}")
+    halt = bool(body.get("haltOnError"))
+    results: list[dict[str, Any]] = []
+    has_errors = False
+    assert ctx.dispatch is not None  # noqa: S101 - set by the server
+    for sub in requests:
+        if halt and has_errors:
+            results.append({"statusCode": 412, "result": [{"errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted per request"}]})
+            continue
+        url = str(sub.get("url", ""))
+        if not url.startswith("/services/data/"):
+            url = f"/services/data/v{version}/" + url.lstrip("/").removeprefix(f"v{version}/")
+        from werkzeug.test import EnvironBuilder
+
+        builder = EnvironBuilder(
+            path=url.split("?")[0],
+            query_string=url.partition("?")[2],
+            method=str(sub.get("method", "GET")).upper(),
+            json=sub.get("richInput"),
+            headers={"Authorization": ctx.request.headers.get("Authorization", "")},
+            base_url=ctx.base_url,
+        )
+        try:
+            response = ctx.dispatch(Request(builder.get_environ()), "composite_sub")
+        finally:
+            builder.close()
+        payload = response.get_data(as_text=True)
+        result = json.loads(payload) if payload else None
+        has_errors = has_errors or response.status_code >= 400
+        results.append({"statusCode": response.status_code, "result": result})
+    return json_response({"hasErrors": has_errors, "results": results})
+
+
+def _collection_records(ctx: Ctx) -> tuple[list[dict[str, Any]], bool]:
+    body = ctx.json_body()
+    if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "records is required")
+    records = body["records"]
+    if len(records) > MAX_COLLECTION:
+        raise SalesforceApiError(
+            400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {MAX_COLLECTION}"
+        )
+    return records, bool(body.get("allOrNone"))
+
+
+class _RolledBackError(Exception):
+    """Raised to undo an allOrNone collection in which a record failed."""
+
+
+ROLLED_BACK = {
+    "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "message": "Record rolled back because not all records were valid and the request was using "
+    "AllOrNone header",
+    "fields": [],
+}
+
+
+def composite_sobjects(ctx: Ctx, version: str) -> Response:
+    """``POST/PATCH/DELETE composite/sobjects``: sObject collections."""
+    method = ctx.request.method
+    if method == "GET":
+        raise SalesforceApiError(400, "INVALID_OPERATION", "Use composite/sobjects/{SObjectName}?ids=&fields=")
+    if method == "DELETE":
+        ids = [i for i in ctx.request.args.get("ids", "").split(",") if i]
+        all_or_none = ctx.request.args.get("allOrNone", "false").lower() == "true"
+        if len(ids) > MAX_COLLECTION:
+            raise SalesforceApiError(400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {MAX_COLLECTION}")
+        actions = [(None, {"Id": i}) for i in ids]
+    else:
+        records, all_or_none = _collection_records(ctx)
+        actions = [(r.get("attributes", {}).get("type") if isinstance(r, dict) else None, r) for r in records]
+    options = ctx.write_options()
+    results: list[dict[str, Any]] = []
+    org = ctx.org
+    try:
+        with org.transaction():
+            for type_name, item in actions:
+                try:
+                    with org.savepoint():
+                        results.append(_collection_write(ctx, method, type_name, item, options))
+                except RecordError as err:
+                    failed_id = item.get("id") if isinstance(item, dict) else None
+                    results.append({"id": failed_id, "success": False, "errors": [err.as_dict()]})
+            if all_or_none and any(not r["success"] for r in results):
+                raise _RolledBackError
+    except _RolledBackError:
+        results = [
+            {"id": None, "success": False, "errors": r["errors"] if not r["success"] else [ROLLED_BACK]}
+            for r in results
+        ]
+    return json_response(results)
+
+
+def _collection_write(ctx: Ctx, method: str, type_name: str | None, item: Any, options: WriteOptions) -> dict[str, Any]:
+    org = ctx.org
+    if not isinstance(item, dict):
+        raise RecordError("JSON_PARSER_ERROR", "Each record must be a JSON object")
+    if method == "DELETE":
+        record_id = str(item["Id"])
+        obj = org.catalog.by_prefix(record_id[:3])
+        if obj is None:
+            raise RecordError("MALFORMED_ID", f"malformed id {record_id}")
+        return {"id": org.writer.delete(obj, record_id), "success": True, "errors": []}
+    if not type_name:
+        raise RecordError("INVALID_TYPE", "Must send a concrete entity type.")
+    obj = org.catalog.get(type_name)
+    if obj is None:
+        raise RecordError("INVALID_TYPE", f"sObject type '{type_name}' is not supported.")
+    if method == "POST":
+        return {"id": org.writer.create(obj, item, options), "success": True, "errors": []}
+    record_id = item.get("id") or item.get("Id")
+    if not record_id:
+        raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
+    org.writer.update(obj, str(record_id), {k: v for k, v in item.items() if k.lower() != "id"}, options)
+    full = org.writer.get_raw(obj, str(record_id))
+    return {"id": full["Id"] if full else record_id, "success": True, "errors": []}
+
+
+def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+    """``GET composite/sobjects/{X}?ids=&fields=`` (records in the order asked, null when missing)."""
+    ids = [i for i in ctx.request.args.get("ids", "").split(",") if i]
+    fields = ctx.request.args.get("fields")
+    if ctx.request.method == "POST":
+        body = ctx.json_body() or {}
+        ids, fields = body.get("ids", []), ",".join(body.get("fields", [])) or None
+    if not ids or not fields:
+        raise SalesforceApiError(400, "MISSING_ARGUMENT", "ids and fields are required")
+    in_list = ", ".join(_soql_string(i) for i in ids)
+    found = {r["Id"][:15]: r for r in _select_all(ctx, object, f"Id IN ({in_list})", "Id," + fields if "id" not in fields.lower().split(",") else fields)}
+    return json_response([found.get(i[:15]) for i in ids])
+
+
+# --- Bulk API 2.0 ---------------------------------------------------------------------------
+
+
+def bulk_query_jobs(ctx: Ctx, version: str) -> Response:
+    """``POST jobs/query`` (create) and ``GET jobs/query`` (list)."""
+    if ctx.request.method == "GET":
+        jobs = [job.info(detailed=False) for job in ctx.org.bulk.query_jobs.values()]
+        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
+    body = ctx.json_body()
+    if not isinstance(body, dict):
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+    job = ctx.org.bulk.create_query_job(body, user_id=ctx.user_id, api_version=version)
+    return json_response(job.info(detailed=False), 200)
+
+
+def bulk_query_job(ctx: Ctx, version: str, job_id: str) -> Response:
+    """``GET/PATCH/DELETE jobs/query/{id}``."""
+    bulk = ctx.org.bulk
+    if ctx.request.method == "DELETE":
+        bulk.delete_query_job(job_id)
+        return Response(status=204)
+    if ctx.request.method == "PATCH":
+        body = ctx.json_body()
+        if not isinstance(body, dict) or body.get("state") != "Aborted":
+            raise SalesforceApiError(400, "INVALIDJOBSTATE", "Only state Aborted can be set on a query job")
+        return json_response(bulk.abort_query_job(job_id).info(detailed=False))
+    return json_response(bulk.query_job(job_id).info(detailed=True))
+
+
+def bulk_query_results(ctx: Ctx, version: str, job_id: str) -> Response:
+    """``GET jobs/query/{id}/results?maxRecords=&locator=``."""
+    max_records = ctx.request.args.get("maxRecords")
+    text, next_locator, count = ctx.org.bulk.query_results(
+        job_id,
+        locator=ctx.request.args.get("locator"),
+        max_records=int(max_records) if max_records and max_records.isdigit() else None,
+    )
+    response = Response(text, mimetype="text/csv")
+    response.headers["Sforce-Locator"] = next_locator
+    response.headers["Sforce-NumberOfRecords"] = str(count)
+    return response
+
+
+def bulk_ingest_jobs(ctx: Ctx, version: str) -> Response:
+    """``POST jobs/ingest`` (create) and ``GET jobs/ingest`` (list)."""
+    if ctx.request.method == "GET":
+        jobs = [job.info(detailed=False) for job in ctx.org.bulk.ingest_jobs.values()]
+        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
+    body = ctx.json_body()
+    if not isinstance(body, dict):
+        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+    job = ctx.org.bulk.create_ingest_job(body, user_id=ctx.user_id, api_version=version)
+    return json_response(job.info(detailed=False), 200)
+
+
+def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
+    """``GET/PATCH/DELETE jobs/ingest/{id}``."""
+    bulk = ctx.org.bulk
+    if ctx.request.method == "DELETE":
+        bulk.delete_ingest_job(job_id)
+        return Response(status=204)
+    if ctx.request.method == "PATCH":
+        body = ctx.json_body()
+        state = body.get("state") if isinstance(body, dict) else None
+        options = ctx.write_options()
+
+        def write(job: Any) -> None:
+            with ctx.org.transaction():
+                bulk.process(job, options, ctx.org.run_in_savepoint)
+
+        return json_response(bulk.set_ingest_state(job_id, str(state), write).info(detailed=False))
+    return json_response(bulk.ingest_job(job_id).info(detailed=True))
+
+
+def bulk_ingest_upload(ctx: Ctx, version: str, job_id: str) -> Response:
+    """``PUT jobs/ingest/{id}/batches`` with a CSV body."""
+    ctx.org.bulk.upload(job_id, ctx.request.get_data(as_text=True))
+    return Response(status=201)
+
+
+def bulk_ingest_results(ctx: Ctx, version: str, job_id: str, kind: str) -> Response:
+    """``GET jobs/ingest/{id}/successfulResults|failedResults|unprocessedrecords``."""
+    kinds = {"successfulresults": "successfulResults", "failedresults": "failedResults", "unprocessedrecords": "unprocessedrecords"}
+    canonical = kinds.get(kind.lower().rstrip("/"))
+    if canonical is None:
+        raise not_found()
+    return Response(ctx.org.bulk.ingest_results(job_id, canonical), mimetype="text/csv")
+
+
+HANDLERS: dict[str, Callable[..., Response]] = {
+    name: globals()[name]
+    for name in (
+        "token", "soap_login", "versions", "resources", "limits", "describe_global", "describe",
+        "sobject", "record", "record_by_external_id", "deleted", "updated", "query", "query_all",
+        "query_more", "query_all_more", "composite_batch", "composite_sobjects",
+        "composite_sobjects_get", "bulk_query_jobs", "bulk_query_job", "bulk_query_results",
+        "bulk_ingest_jobs", "bulk_ingest_job", "bulk_ingest_upload", "bulk_ingest_results",
+    )
+}  # fmt: skip

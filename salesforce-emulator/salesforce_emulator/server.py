@@ -1,0 +1,185 @@
+"""The WSGI application and a threaded loopback server (in-process for tests, or from the CLI)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from salesforce_emulator.admin import ADMIN_HANDLERS
+from salesforce_emulator.exceptions import SalesforceApiError
+from salesforce_emulator.faults import FaultRule
+from salesforce_emulator.models.org import Org
+from salesforce_emulator.responses import HANDLERS, Ctx, error_response, json_response
+from salesforce_emulator.urls import UNCOUNTED, build_map
+
+log = logging.getLogger("salesforce_emulator")
+
+UNAUTHENTICATED = frozenset({"token", "soap_login", "versions"})
+SERVICE_UNAVAILABLE_HTML = (
+    "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
+    "<p>The server is temporarily unable to service your request. Please try again later.</p>"
+    "</body></html>"
+)
+
+
+class EmulatorApp:
+    """Routes requests, applies faults, checks the bearer token, counts calls, adds headers."""
+
+    def __init__(self, org: Org, base_url: str = "http://127.0.0.1") -> None:
+        self.org = org
+        self.base_url = base_url
+        self.url_map = build_map()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request from outside (faults and counting apply)."""
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+        except NotFound:
+            return error_response(SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist"))
+        except MethodNotAllowed as exc:
+            allowed = ",".join(sorted(exc.valid_methods or []))
+            return error_response(
+                SalesforceApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}")
+            )
+        except HTTPException as exc:
+            return error_response(SalesforceApiError(exc.code or 400, "NOT_FOUND", str(exc.description)))
+        if endpoint.startswith("admin_"):
+            return self._run(request, endpoint, args, admin=True)
+        fault = self.org.faults.pick(endpoint, request.method, request.path)
+        if fault is not None:
+            early = self._apply_fault(fault, request)
+            if early is not None:
+                return early
+        return self._run(request, endpoint, args, admin=False)
+
+    def _apply_fault(self, fault: FaultRule, request: Request) -> Response | None:
+        if fault.kind == "latency":
+            time.sleep(fault.delay)
+            return None
+        if fault.kind == "expire_session":
+            with self.org.lock:
+                self.org.auth.expire_all()
+            return None
+        if fault.kind == "drop":
+            sock = request.environ.get("werkzeug.socket")
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            return Response(status=500)
+        if fault.html:
+            return Response(SERVICE_UNAVAILABLE_HTML, status=fault.status, mimetype="text/html")
+        error_code = fault.error_code or ("SERVER_UNAVAILABLE" if fault.status >= 500 else "UNKNOWN_EXCEPTION")
+        message = fault.message or f"Injected fault {error_code}"
+        response = error_response(SalesforceApiError(fault.status, error_code, message))
+        response.headers["Sforce-Limit-Info"] = self.org.limit_info()
+        return response
+
+    def _run(self, request: Request, endpoint: str, args: dict[str, Any], *, admin: bool) -> Response:
+        ctx = Ctx(self.org, request, self.base_url, api_version=args.get("version", ""), dispatch=self.dispatch_internal)
+        counted = not admin and endpoint not in UNCOUNTED and request.path.startswith("/services/data/v")
+        with self.org.lock:
+            try:
+                if not admin and endpoint not in UNAUTHENTICATED:
+                    ctx.session = self.org.auth.check_bearer(request.headers.get("Authorization"))
+                if counted:
+                    self.org.count_call(endpoint)
+                handler = ADMIN_HANDLERS[endpoint] if admin else HANDLERS[endpoint]
+                response = handler(ctx, **args)
+            except SalesforceApiError as exc:
+                response = error_response(exc)
+            except (KeyError, TypeError, ValueError) as exc:
+                if not admin:
+                    log.exception("emulator error on %s %s", request.method, request.path)
+                response = error_response(SalesforceApiError(400 if admin else 500, "UNKNOWN_EXCEPTION", f"{type(exc).__name__}: {exc}"))
+            if request.path.startswith("/services/data"):
+                response.headers["Sforce-Limit-Info"] = self.org.limit_info()
+        return response
+
+    def dispatch_internal(self, request: Request, _origin: str) -> Response:
+        """Answer a composite sub-request (no faults, no extra call counted; lock already held)."""
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+        except HTTPException:
+            return error_response(SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist"))
+        if endpoint.startswith("admin_") or endpoint in ("composite_batch", "token", "soap_login"):
+            return error_response(SalesforceApiError(400, "INVALID_BATCH_REQUEST", "Not allowed in a batch"))
+        ctx = Ctx(self.org, request, self.base_url, api_version=args.get("version", ""), dispatch=self.dispatch_internal)
+        try:
+            ctx.session = self.org.auth.check_bearer(request.headers.get("Authorization"))
+            return HANDLERS[endpoint](ctx, **args)
+        except SalesforceApiError as exc:
+            return error_response(exc)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """A request handler that does not log every request (keeps test output and benchmarks clean)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Do not log successful requests."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
+        """Log errors only, through the emulator's logger."""
+        if type == "error":
+            log.debug(message, *args)
+
+
+class EmulatorServer:
+    """A threaded HTTP server on loopback serving one org; use as a context manager."""
+
+    def __init__(self, org: Org, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.org = org
+        self.app = EmulatorApp(org)
+        self._server: BaseWSGIServer = make_server(
+            host, port, self.app, threaded=True, request_handler=QuietRequestHandler
+        )
+        self.port = self._server.socket.getsockname()[1]
+        self.url = f"http://{host}:{self.port}"
+        self.app.base_url = self.url
+        org.auth.instance_url = self.url
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EmulatorServer:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self._server.serve_forever, name="salesforce-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted."""
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def health_body(org: Org) -> str:
+    """A one-line JSON summary (used by the CLI when it starts)."""
+    return json.dumps({"status": "ok", "api_used": org.api_used})
+
+
+__all__ = ["EmulatorApp", "EmulatorServer", "json_response"]
