@@ -192,13 +192,22 @@ class SalesforceOAuthFlow(OAuthAuthenticator):
                 f"HTTP {response.status_code} without access_token and instance_url",
                 status=response.status_code,
             )
-        self.instance_url = parse_origin(instance_url, "instance_url")
+        try:
+            self.instance_url = parse_origin(instance_url, "instance_url")
+        except ConfigError as exc:
+            raise AuthenticationError(
+                f"Salesforce login failed ({self.flow_name}): the token endpoint returned an "
+                f"unusable instance_url: {exc.message}",
+                status=response.status_code,
+            ) from None
         self.access_token = token
         if isinstance(body.get("refresh_token"), str):
             self.refresh_token = body["refresh_token"]
         self.expires_in = None
         self.last_refreshed = started
-        self.logger.debug("Logged in to Salesforce; instance %s", self.instance_url)
+        self.logger.info(
+            "Logged in to Salesforce (%s); instance %s", self.flow_name, self.instance_url
+        )
 
     def _login_error(self, response: requests.Response) -> AuthenticationError:
         body = _json_object(response)

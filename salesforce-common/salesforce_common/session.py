@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -151,12 +152,8 @@ class SalesforceSession:
         Raises:
             SalesforceError: A typed subclass for any failure (see ``errors``).
         """
-        try:
+        with self._redacted_errors():
             return self._request(method.upper(), path, retry=retry, **kwargs)
-        except SalesforceError as exc:
-            exc.message = self.settings.redact(exc.message)
-            exc.args = (exc.message,)
-            raise
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET a resource and decode its JSON body.
@@ -207,9 +204,20 @@ class SalesforceSession:
 
     # -- internals ---------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _redacted_errors(self) -> Iterator[None]:
+        """Scrub secret values from errors (in case a server echoes one back)."""
+        try:
+            yield
+        except SalesforceError as exc:
+            exc.message = self.settings.redact(exc.message)
+            exc.args = (exc.message,)
+            raise
+
     def _login(self) -> None:
         if self.flow.access_token is None or self.flow.instance_url is None:
-            self.flow.login()
+            with self._redacted_errors():
+                self.flow.login()
 
     def _url(self, path: str) -> str:
         instance = self.instance_url

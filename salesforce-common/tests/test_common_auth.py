@@ -389,7 +389,9 @@ def test_insecure_instance_url_is_refused(
     mocked: responses.RequestsMock, make_session: MakeSession
 ) -> None:
     mocked.post(TOKEN_URL, json=token_body(instance="http://evil.example.com"))
-    with pytest.raises(ConfigError, match="instance_url"):
+    with pytest.raises(
+        AuthenticationError, match="unusable instance_url: instance_url 'http://evil"
+    ):
         make_session().get_json("limits")
 
 

@@ -1,0 +1,71 @@
+"""pytest fixtures that run the emulator in-process: ``emulator`` (fresh small org per test) and
+``demo_emulator`` (one larger demo org per session, for read-only tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from salesforce_emulator.admin_client import AdminClient
+from salesforce_emulator.cli import demo_config
+from salesforce_emulator.models.org import DEMO, Org
+from salesforce_emulator.server import EmulatorServer
+
+SMALL_SCALE = 400
+DEMO_SCALE = 3000
+
+
+@dataclass
+class RunningEmulator:
+    """A served org with its URL, admin client and a ready-made plugin config."""
+
+    org: Org
+    server: EmulatorServer
+    admin: AdminClient
+
+    @property
+    def url(self) -> str:
+        """Base URL (``http://127.0.0.1:PORT``)."""
+        return self.server.url
+
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """A username/password connection config for the demo user, plus ``overrides``."""
+        return {**demo_config(self.url), **overrides}
+
+    @property
+    def access_token(self) -> str:
+        """A valid static access token of the demo user."""
+        return DEMO.access_token
+
+
+def start_emulator(scale: int, seed: int = 42) -> RunningEmulator:
+    """Build an in-memory demo org and serve it on a free loopback port."""
+    org = Org()
+    org.seed_demo(scale, seed)
+    server = EmulatorServer(org).start()
+    return RunningEmulator(org, server, AdminClient(server.url))
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    """A fresh small demo org for one test (safe to mutate)."""
+    running = start_emulator(SMALL_SCALE)
+    try:
+        yield running
+    finally:
+        running.admin.http.close()
+        running.server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_emulator() -> Iterator[RunningEmulator]:
+    """One demo org for the whole session: do not mutate it."""
+    running = start_emulator(DEMO_SCALE)
+    try:
+        yield running
+    finally:
+        running.admin.http.close()
+        running.server.stop()

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up everything from a machine that has only Python 3.11: uv (in .tools/), then the locked
+# workspace (.venv/) with all four packages installed editable. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON_BIN="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+
+if [ ! -x .tools/bin/uv ]; then
+    echo "setup: bootstrapping uv into .tools/ with $PYTHON_BIN"
+    "$PYTHON_BIN" -m venv .tools
+    .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+fi
+.tools/bin/uv sync --all-packages --frozen --python "$PYTHON_BIN" --quiet
+echo "setup: workspace ready in .venv/"
