@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("salesforce_common")
 
-JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_LIFETIME_SECONDS = 180
 
 TokenPost = Callable[[str, Mapping[str, Any]], requests.Response]

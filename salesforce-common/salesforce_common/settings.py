@@ -225,10 +225,9 @@ def normalize_api_version(value: Any) -> str:
     Raises:
         ConfigError: Not a version number.
     """
-    text = (
-        f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else value
-    )
-    match = _API_VERSION.match(str(text).strip()) if isinstance(text, str) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = f"{value:.1f}"
+    match = _API_VERSION.match(value.strip()) if isinstance(value, str) else None
     if not match:
         raise ConfigError(f"api_version {value!r} is not a version such as {DEFAULT_API_VERSION}")
     return f"{match.group(1)}.{match.group(2) or '0'}"
