@@ -17,12 +17,12 @@ class AnyPathConverter(BaseConverter):
     regex = r"[^/]+"
 
 
-DATA = "/services/data/v<version:v>"
+DATA = "/services/data/v<v:version>"
 
 RULES = [
     # OAuth and SOAP login
     ("/services/oauth2/token", "token", ["POST"]),
-    ("/services/Soap/u/<version:v>", "soap_login", ["POST"]),
+    ("/services/Soap/u/<v:version>", "soap_login", ["POST"]),
     # REST
     ("/services/data/", "versions", ["GET"]),
     ("/services/data", "versions", ["GET"]),
@@ -41,7 +41,7 @@ RULES = [
     (f"{DATA}/sobjects/<object>", "sobject", ["GET", "POST"]),
     (f"{DATA}/sobjects/<object>/", "sobject", ["GET", "POST"]),
     (f"{DATA}/sobjects/<object>/<record_id>", "record", ["GET", "PATCH", "DELETE"]),
-    (f"{DATA}/sobjects/<object>/<field>/<any:value>", "record_by_external_id", ["GET", "PATCH"]),
+    (f"{DATA}/sobjects/<object>/<field>/<segment:value>", "record_by_external_id", ["GET", "PATCH"]),
     (f"{DATA}/query", "query", ["GET"]),
     (f"{DATA}/query/", "query", ["GET"]),
     (f"{DATA}/queryAll", "query_all", ["GET"]),
@@ -60,7 +60,7 @@ RULES = [
     (f"{DATA}/jobs/ingest/<job_id>", "bulk_ingest_job", ["GET", "PATCH", "DELETE"]),
     (f"{DATA}/jobs/ingest/<job_id>/batches", "bulk_ingest_upload", ["PUT"]),
     (f"{DATA}/jobs/ingest/<job_id>/batches/", "bulk_ingest_upload", ["PUT"]),
-    (f"{DATA}/jobs/ingest/<job_id>/<any:kind>", "bulk_ingest_results", ["GET"]),
+    (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>", "bulk_ingest_results", ["GET"]),
     # emulator administration
     ("/__admin/health", "admin_health", ["GET"]),
     ("/__admin/reset", "admin_reset", ["POST"]),
@@ -87,7 +87,7 @@ def build_map() -> Map:
     """The werkzeug routing map."""
     return Map(
         [Rule(path, endpoint=endpoint, methods=methods) for path, endpoint, methods in RULES],
-        converters={"v": VersionConverter, "any": AnyPathConverter},
+        converters={"v": VersionConverter, "segment": AnyPathConverter},
         strict_slashes=False,
         merge_slashes=False,
     )

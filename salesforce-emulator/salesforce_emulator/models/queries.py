@@ -18,14 +18,7 @@ MAX_CURSORS_PER_USER = 10
 
 def fetch_rows(conn: sqlite3.Connection, compiled: CompiledQuery, rowids: list[int]) -> list[tuple[Any, ...]]:
     """Fetch the rows of ``rowids`` (first column rowid) in the order given."""
-    if not rowids:
-        return []
-    found: dict[int, tuple[Any, ...]] = {}
-    for start in range(0, len(rowids), 900):
-        chunk = rowids[start : start + 900]
-        for row in conn.execute(compiled.rows_sql(len(chunk)), chunk):
-            found[row[0]] = row
-    return [found[r] for r in rowids if r in found]
+    return list(compiled.fetch_page(conn, rowids))
 
 
 def matching_rowids(conn: sqlite3.Connection, compiled: CompiledQuery) -> list[int]:
@@ -83,10 +76,9 @@ class QueryEngine:
                 "Your query request was running for too long.",
             )
         if compiled.is_aggregate:
-            rows = fetch_rows(self.conn, compiled, rowids[:1]) if rowids else []
-            records = [compiled.render_aggregate(len(rowids), api_version)] if hasattr(compiled, "render_aggregate") else []
-            del rows
-            return {"totalSize": len(records), "done": True, "records": records}
+            assert compiled.aggregate_sql is not None  # noqa: S101 - set for aggregate queries
+            row = self.conn.execute(compiled.aggregate_sql, compiled.params).fetchone()
+            return {"totalSize": 1, "done": True, "records": [compiled.render_aggregate(row)]}
         cursor = Cursor(compiled, rowids, user_id)
         return self._page(cursor, 0, api_version, batch_size, "query" if not include_deleted else "queryAll")
 

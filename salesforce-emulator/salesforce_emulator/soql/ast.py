@@ -8,7 +8,7 @@ equality so that a query re-parsed from :func:`format_query` compares equal to t
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 LITERAL_KINDS = frozenset(
@@ -28,7 +28,7 @@ class FieldRef:
     """A field path as written: ``("Account", "Owner", "Name")``."""
 
     path: tuple[str, ...]
-    pos: int = field(default=-1, compare=False)
+    pos: int = dataclasses.field(default=-1, compare=False)
 
     @property
     def dotted(self) -> str:
@@ -40,7 +40,7 @@ class FieldRef:
 class CountAll:
     """``COUNT()``: the query answers only ``totalSize``."""
 
-    pos: int = field(default=-1, compare=False)
+    pos: int = dataclasses.field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Count:
 
     field: FieldRef
     alias: str | None = None
-    pos: int = field(default=-1, compare=False)
+    pos: int = dataclasses.field(default=-1, compare=False)
 
 
 SelectItem = FieldRef | CountAll | Count
@@ -66,7 +66,7 @@ class Literal:
 
     kind: str
     value: object
-    pos: int = field(default=-1, compare=False)
+    pos: int = dataclasses.field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Comparison:
     field: FieldRef
     op: str
     value: Literal | tuple[Literal, ...]
-    pos: int = field(default=-1, compare=False)
+    pos: int = dataclasses.field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ class Query:
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None
-    source: str = field(default="", compare=False)
-    from_pos: int = field(default=-1, compare=False)
+    source: str = dataclasses.field(default="", compare=False)
+    from_pos: int = dataclasses.field(default=-1, compare=False)
 
     def to_soql(self) -> str:
         """Print the query as SOQL text (see :func:`format_query`)."""

@@ -47,7 +47,9 @@ class ErrorFactory:
 
     def filter_operator(self, message: str, position: int) -> SalesforceApiError:
         """INVALID_QUERY_FILTER_OPERATOR: a value or operator that does not fit the field."""
-        return SalesforceApiError(400, "INVALID_QUERY_FILTER_OPERATOR", self._at(position) + message)
+        return SalesforceApiError(
+            400, "INVALID_QUERY_FILTER_OPERATOR", self._at(position) + message
+        )
 
     def wrong_value_type(
         self, field_name: str, type_word: str, quoted: bool, position: int

@@ -113,9 +113,13 @@ class Resolver:
             SalesforceApiError: INVALID_FIELD for unknown or hidden fields and relationships.
         """
         path, pos = ref.path, ref.pos
-        if len(path) > 1 and path[0].lower() == self.root.name.lower():
-            if self.root.relationship(path[0]) is None:
-                path, pos = path[1:], pos + len(path[0]) + 1 if pos >= 0 else -1
+        if (
+            len(path) > 1
+            and path[0].lower() == self.root.name.lower()
+            and self.root.relationship(path[0]) is None
+        ):
+            pos = pos + len(path[0]) + 1 if pos >= 0 else -1
+            path = path[1:]
         obj, alias, relation = self.root, ROOT_ALIAS, None
         names: list[str] = []
         for part in path[:-1]:
@@ -157,9 +161,7 @@ class Resolver:
     def join_sql(self, used: Iterable[Relation]) -> str:
         """The JOIN clauses for the given relations and their ancestors, in a valid order."""
         needed = {rel.key for relation in used for rel in relation.chain()}
-        joins = [
-            join for key, rel in self.relations.items() if key in needed for join in rel.joins
-        ]
+        joins = [join for key, rel in self.relations.items() if key in needed for join in rel.joins]
         return "".join(" " + join for join in joins)
 
     # --- internals ----------------------------------------------------------------------------
@@ -175,12 +177,15 @@ class Resolver:
         assert ref_field.relationship_name is not None
         key = (*(parent.key if parent else ()), ref_field.relationship_name.lower())
         if key not in self.relations:
-            self.relations[key] = self._join(key, ref_field, alias, parent, part, pos)
+            self.relations[key] = self._join(
+                key, ref_field=ref_field, alias=alias, parent=parent, part=part, pos=pos
+            )
         return self.relations[key]
 
     def _join(
         self,
         key: tuple[str, ...],
+        *,
         ref_field: FieldDef,
         alias: str,
         parent: Relation | None,
