@@ -14,3 +14,13 @@ if [ ! -x .tools/bin/uv ]; then
 fi
 .tools/bin/uv sync --all-packages --frozen --python "$PYTHON_BIN" --quiet
 echo "setup: workspace ready in .venv/"
+
+# Meltano in its own virtual environment, then every plugin of meltano.yml (target-postgres,
+# tap-postgres, target-jsonl, and our two plugins from their folders) in Meltano's own venvs.
+if [ ! -x .tools/meltano/bin/meltano ]; then
+    .tools/bin/uv venv --quiet .tools/meltano --python "$PYTHON_BIN"
+    .tools/bin/uv pip install --quiet --python .tools/meltano/bin/python "meltano==4.4.1"
+fi
+PATH="$PWD/.tools/bin:$PATH" MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
+    .tools/meltano/bin/meltano --log-level=warning install >/dev/null
+echo "setup: meltano and its plugins ready in .meltano/"
