@@ -17,6 +17,7 @@ first new record Id, so the same catalog, scale and seed give byte-identical tab
 from __future__ import annotations
 
 import base64
+import bisect
 import contextlib
 import datetime as dt
 import functools
@@ -141,14 +142,29 @@ Address = tuple[Any, ...]  # in ADDRESS_PARTS order: street ... geocodeAccuracy
 ADDRESS_KEYS = tuple(key for key, _suffix, _type in ADDRESS_PARTS)
 
 
+Company = tuple[str, str, int]  # name, e-mail domain, locale index
+
+
+@dataclass(frozen=True)
+class LocalePool:
+    """Values of one locale."""
+
+    first_names: tuple[tuple[str, str], ...]  # (display, ascii)
+    last_names: tuple[tuple[str, str], ...]
+    companies: tuple[Company, ...]
+    addresses: tuple[Address, ...]
+    phones: tuple[str, ...]
+    jobs: tuple[str, ...]
+    sentences: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Pools:
-    """Values rows pick from; built once per seed."""
+    """Values rows pick from, per locale and all locales together; built once per seed."""
 
-    first_names: tuple[tuple[tuple[str, str], ...], ...]  # per locale: (display, ascii)
-    last_names: tuple[tuple[tuple[str, str], ...], ...]
+    locales: tuple[LocalePool, ...]
     locale_slots: tuple[int, ...]  # locale indices, each as often as its weight
-    companies: tuple[tuple[str, str], ...]  # (name, email domain)
+    companies: tuple[Company, ...]
     addresses: tuple[Address, ...]
     phones: tuple[str, ...]
     jobs: tuple[str, ...]
@@ -228,59 +244,52 @@ def _address(fake: Any, spec: LocaleSpec, rng: random.Random) -> Address:
     )
 
 
-def _company(fake: Any) -> tuple[str, str]:
+def _company(fake: Any, index: int) -> Company:
     name = str(fake.company())
     slug = _slug(name)
     if not slug:  # Japanese company names have no ASCII letters
         slug = f"{fake.last_romanized_name().lower()}-{zlib.crc32(name.encode()) % 1000}"
-    return name, f"{slug}.example"
+    return name, f"{slug}.example", index
 
 
-@dataclass
-class _LocalePools:
-    first: tuple[tuple[str, str], ...]
-    last: tuple[tuple[str, str], ...]
-    companies: tuple[tuple[str, str], ...]
-    addresses: tuple[Address, ...]
-    phones: tuple[str, ...]
-    jobs: tuple[str, ...]
-    sentences: tuple[str, ...]
-
-
-def _locale_pools(spec: LocaleSpec, index: int, seed: int) -> _LocalePools:
+def _locale_pool(spec: LocaleSpec, index: int, seed: int) -> LocalePool:
     from faker import Faker
 
     fake = Faker(spec.code)
     fake.seed_instance(seed * 100 + index)
     rng = random.Random(f"{seed}:pools:{spec.code}")
-    return _LocalePools(
-        first=_names(fake, spec, first=True),
-        last=_names(fake, spec, first=False),
-        companies=_distinct((_company(fake) for _ in itertools.count()), _share(1500, spec)),
+    return LocalePool(
+        first_names=_names(fake, spec, first=True),
+        last_names=_names(fake, spec, first=False),
+        companies=_distinct((_company(fake, index) for _ in itertools.count()), _share(1500, spec)),
         addresses=tuple(_address(fake, spec, rng) for _ in range(_share(1000, spec))),
         phones=tuple(str(fake.phone_number()) for _ in range(_share(600, spec))),
         jobs=_distinct((str(fake.job()) for _ in itertools.count()), _share(400, spec)),
-        sentences=tuple(str(fake.sentence()) for _ in range(_share(1500, spec))),
+        sentences=tuple(str(fake.sentence()) for _ in range(_share(1200, spec))),
     )
 
 
 @functools.lru_cache(maxsize=4)
 def build_pools(seed: int) -> Pools:
     """Build (once per seed) the value pools, with Faker seeded per locale."""
-    parts = [_locale_pools(spec, index, seed) for index, spec in enumerate(LOCALES)]
-    sentences = tuple(s for p in parts for s in p.sentences)
+    parts = tuple(_locale_pool(spec, index, seed) for index, spec in enumerate(LOCALES))
+
+    def merged(kind: str) -> tuple[Any, ...]:
+        return tuple(value for part in parts for value in getattr(part, kind))
+
+    sentences = merged("sentences")
     words = _distinct((w.strip(".,;:!?。、") for s in sentences for w in s.split()), 3000)
+    cities = (a[1] for a in merged("addresses"))
     return Pools(
-        first_names=tuple(p.first for p in parts),
-        last_names=tuple(p.last for p in parts),
+        locales=parts,
         locale_slots=tuple(i for i, spec in enumerate(LOCALES) for _ in range(spec.weight)),
-        companies=tuple(c for p in parts for c in p.companies),
-        addresses=tuple(a for p in parts for a in p.addresses),
-        phones=tuple(x for p in parts for x in p.phones),
-        jobs=tuple(j for p in parts for j in p.jobs),
+        companies=merged("companies"),
+        addresses=merged("addresses"),
+        phones=merged("phones"),
+        jobs=merged("jobs"),
         sentences=sentences,
         words=tuple(w for w in words if w),
-        cities=tuple(dict.fromkeys([*CITY_EXTRAS, *(a[1] for p in parts for a in p.addresses)])),
+        cities=tuple(dict.fromkeys([*CITY_EXTRAS, *cities])),
     )
 
 
@@ -345,6 +354,16 @@ class OrgIndex:
 
         return self._cached(("groups", name, field), load)
 
+    def timeline(
+        self, name: str, subset: Sequence[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """Ids of live rows (or of ``subset``) ordered by CreatedDate, and those CreatedDates."""
+        if subset is None:
+            return self._cached(("timeline", name), lambda: self.timeline(name, self.ids(name)))
+        created = self.column(name, "CreatedDate")
+        pairs = sorted((created.get(i) or "", i) for i in subset)
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
     def lowered(self, name: str, field: str) -> set[str]:
         """Lower-cased values of a field over all rows (deleted ones too)."""
         values = self.rows(name, (field,), live=False).values()
@@ -403,6 +422,7 @@ class Batch:
         ids: list[str],
         *,
         start: int,
+        window: tuple[float, float] = (0.0, 1.0),
         rng: random.Random,
         index: OrgIndex,
         seed: int,
@@ -411,6 +431,7 @@ class Batch:
         self.ids = ids
         self.n = len(ids)
         self.start = start  # rows the table held before this batch
+        self.window = window  # this batch's part of the rows added by one call
         self.rng = rng
         self.r = rng.random
         self.pools = build_pools(seed)
@@ -445,6 +466,22 @@ class Batch:
             limit = f.length
             values = [v[:limit] if type(v) is str and len(v) > limit else v for v in values]
         return values
+
+    def picker(
+        self, name: str, subset: Sequence[str] | None = None
+    ) -> Callable[[int], str] | None:
+        """A function giving, for row ``i``, a live row of ``name`` (or of ``subset``) created
+        before row ``i`` (the oldest one when none is); None when there are no rows."""
+        times, ordered = self.index.timeline(name, subset)
+        if not ordered:
+            return None
+        created, r = self.col("CreatedDate"), self.r
+
+        def pick(i: int) -> str:
+            k = bisect.bisect_right(times, created[i]) or 1
+            return ordered[int(r() * k)]
+
+        return pick
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The stored columns, row by row."""
@@ -590,7 +627,7 @@ def date_of(source: str) -> ColumnFn:
 
 def _seconds_after(b: Batch, days: int) -> list[int]:
     r, limit = b.r, days * DAY
-    return [min(c + int(r() * limit), SPAN) for c in b.col("_created")]
+    return [c + int(r() * min(limit, SPAN - c)) for c in b.col("_created")]
 
 
 def datetime_after(days: int) -> ColumnFn:
@@ -636,19 +673,25 @@ def ordinals(b: Batch, _f: FieldDef) -> Column:
     return list(range(b.start, b.start + b.n))
 
 
+def pickers(b: Batch, names: Sequence[str]) -> list[Callable[[int], str]]:
+    """Pickers of the objects among ``names`` that have rows."""
+    return [p for p in (b.picker(name) for name in names) if p is not None]
+
+
+def pick_any(r: Callable[[], float], choices: list[Callable[[int], str]], i: int) -> str | None:
+    """Row ``i``'s pick from a random one of ``choices``."""
+    return choices[int(r() * len(choices))](i) if choices else None
+
+
 def ref_to(*targets: str) -> ColumnFn:
-    """An Id of a stored, not deleted row of ``targets`` (default: the field's referenceTo)."""
+    """An Id of a live row of ``targets`` (default: the field's referenceTo), created before
+    the referring row."""
 
     def gen(b: Batch, f: FieldDef) -> Column:
-        groups = [ids for ids in (b.index.ids(t) for t in targets or f.reference_to) if ids]
-        r, k = b.r, len(groups)
-        if not groups:
-            return [None] * b.n
-        out = []
-        for _ in range(b.n):
-            ids = groups[int(r() * k)] if k > 1 else groups[0]
-            out.append(ids[int(r() * len(ids))])
-        return out
+        choices, r = pickers(b, targets or f.reference_to), b.r
+        if len(choices) == 1:
+            return [choices[0](i) for i in range(b.n)]
+        return [pick_any(r, choices, i) for i in range(b.n)]
 
     return gen
 
@@ -853,10 +896,16 @@ def ids(b: Batch, _f: FieldDef) -> Column:
     return list(b.ids)
 
 
-def created_seconds(b: Batch, _f: FieldDef) -> Column:
-    """Creation moments, ascending with the Ids as in a real org."""
-    r = b.r
-    return sorted(int(r() * SPAN) for _ in range(b.n))
+def created_between(first: float, last: float) -> ColumnFn:
+    """Creation moments in the part [first, last] of the demo range, ascending with the Ids
+    as in a real org (each chunk of a larger run gets its own slice of that part)."""
+
+    def gen(b: Batch, _f: FieldDef) -> Column:
+        low, high = (int(SPAN * (first + (last - first) * w)) for w in b.window)
+        r, width = b.r, high - low
+        return sorted(low + int(r() * width) for _ in range(b.n))
+
+    return gen
 
 
 def modified_seconds(b: Batch, _f: FieldDef) -> Column:
@@ -871,23 +920,18 @@ def modstamp_seconds(b: Batch, _f: FieldDef) -> Column:
     return [m if r() < 0.85 else min(SPAN, m + 1 + int(r() * 7200)) for m in b.col("_modified")]
 
 
-def _users(b: Batch) -> list[str]:
-    users = b.index.ids("User")
-    return users or (b.ids[:1] if b.obj.name == "User" else [])
-
-
 def owners(b: Batch, _f: FieldDef) -> Column:
-    """A generated User per row."""
-    users, r = _users(b), b.r
-    return [users[int(r() * len(users))] if users else None for _ in range(b.n)]
+    """A User created before the row (the first User for the first Users themselves)."""
+    pick = b.picker("User")
+    if pick is None:
+        return [b.ids[0] if b.obj.name == "User" else None] * b.n
+    return [pick(i) for i in range(b.n)]
 
 
-def modifiers(b: Batch, _f: FieldDef) -> Column:
+def modifiers(b: Batch, f: FieldDef) -> Column:
     """LastModifiedById: the creator in half of the rows, else another User."""
-    users, r = _users(b), b.r
-    return [
-        c if r() < 0.5 or not users else users[int(r() * len(users))] for c in b.col("CreatedById")
-    ]
+    r = b.r
+    return [c if r() < 0.5 else o for c, o in zip(b.col("CreatedById"), owners(b, f), strict=True)]
 
 
 def photo_urls(b: Batch, _f: FieldDef) -> Column:
@@ -1049,7 +1093,7 @@ BOUNCE_REASONS = (
 COMMON_GENERATORS: dict[str, Gen] = {
     "Id": Gen(ids, 0),
     "IsDeleted": Gen(flag(DELETED_SHARE), 0),
-    "_created": Gen(created_seconds, 0),
+    "_created": Gen(created_between(0.0, 1.0), 0),
     "_modified": Gen(modified_seconds, 0),
     "_modstamp": Gen(modstamp_seconds, 0),
     "CreatedDate": Gen(datetime_of("_created"), 0),

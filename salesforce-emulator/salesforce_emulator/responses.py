@@ -72,7 +72,11 @@ def oauth_error_response(error: OAuthError) -> Response:
 
 def token(ctx: Ctx) -> Response:
     """``POST /services/oauth2/token``."""
-    form = {k: v for k, v in ctx.request.form.items()}
+    form = dict(ctx.request.form.items())
+    basic = ctx.request.authorization
+    if basic is not None and basic.type == "basic":
+        form.setdefault("client_id", basic.username or "")
+        form.setdefault("client_secret", basic.password or "")
     audiences = (ctx.base_url, "https://login.salesforce.com", "https://test.salesforce.com")
     try:
         body = ctx.org.auth.grant(form, audiences)

@@ -95,8 +95,7 @@ class Org:
         user = self.catalog.get("User")
         counts: dict[str, int] = {}
         if user is not None and self.row_count(user) == 0:
-            with self.transaction():
-                counts = generate_demo_org(self.conn, self.catalog, scale=scale, seed=seed)
+            counts = generate_demo_org(self.conn, self.catalog, scale=scale, seed=seed)
         self.install_demo_credentials()
         return counts
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 LITERAL_KINDS = frozenset(
-    {"string", "number", "boolean", "null", "date", "datetime", "date_literal"}
+    {"string", "number", "boolean", "null", "date", "datetime", "time", "date_literal"}
 )
 COMPARISON_OPS = frozenset(
     {"=", "!=", "<", "<=", ">", ">=", "LIKE", "IN", "NOT IN", "INCLUDES", "EXCLUDES"}
@@ -61,7 +61,8 @@ class Literal:
 
     Kinds and values: ``string`` (str, unescaped except ``\\%``/``\\_`` kept for LIKE),
     ``number`` (int or float), ``boolean`` (bool), ``null`` (None), ``date`` (``YYYY-MM-DD``),
-    ``datetime`` (the text as written), ``date_literal`` (upper-case, e.g. ``LAST_N_DAYS:7``).
+    ``datetime`` and ``time`` (the text as written, e.g. ``01:00:00.000Z``), and
+    ``date_literal`` (upper-case, e.g. ``LAST_N_DAYS:7``).
     """
 
     kind: str

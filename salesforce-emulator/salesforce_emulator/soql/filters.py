@@ -21,14 +21,15 @@ from salesforce_emulator.catalog import (
 )
 from salesforce_emulator.values import (
     format_datetime,
+    format_time,
     id_checksum,
     normalize_datetime,
-    normalize_time,
 )
 
 from .ast import And, Comparison, Expr, Literal, Not, Or, OrderItem
 from .date_literals import date_literal_range
 from .errors import ErrorFactory
+from .parser import iso_datetime
 from .resolver import ROOT_ALIAS, Relation, Resolved, Resolver
 
 _ID_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -55,7 +56,7 @@ def _type_word(field: FieldDef) -> tuple[str, bool]:
     if sf_type in NUMBER_TYPES:
         return "double", False
     words = {"datetime": "dateTime", "date": "date", "boolean": "boolean", "time": "time"}
-    return words.get(sf_type, sf_type), sf_type == "time"
+    return words.get(sf_type, sf_type), False
 
 
 def like_escape(text: str) -> str:
@@ -255,12 +256,9 @@ class FilterCompiler:
         return normalize_datetime(str(self._expect(field, literal, "datetime")))
 
     def _time_value(self, field: FieldDef, literal: Literal) -> str:
-        value = str(self._expect(field, literal, "string"))
-        try:
-            return normalize_time(value)
-        except ValueError:
-            message = f"value of filter criterion for field '{field.name}' is not a valid time"
-            raise self.errors.filter_operator(message, literal.pos) from None
+        """A time literal (``01:00:00.000Z``, ``01:00:00-06:00``) as stored: UTC, ``...Z``."""
+        value = iso_datetime("2000-01-01T" + str(self._expect(field, literal, "time")))
+        return format_time(value.astimezone(dt.UTC).time())
 
     # --- ORDER BY -----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class Kind(Enum):
     NUMBER = "number"
     DATE = "date"
     DATETIME = "datetime"
+    TIME = "time"
     OP = "operator"
     LPAREN = "("
     RPAREN = ")"
@@ -61,6 +62,7 @@ _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'"
 _ESCAPES.update({"\\": "\\", "%": "\\%", "_": "\\_"})
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TIME = re.compile(r"\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2})")
@@ -105,7 +107,10 @@ def _next_token(text: str, pos: int) -> Token:
 
 
 def _number_or_date(text: str, pos: int) -> Token:
-    """A number, a date (``2024-01-01``) or a datetime (``2024-01-01T00:00:00Z``)."""
+    """A number, a date (``2024-01-01``), a datetime (``2024-01-01T00:00:00Z``) or a time."""
+    match = _TIME.match(text, pos)
+    if match:
+        return Token(Kind.TIME, match.group(), pos)
     match = _DATETIME.match(text, pos)
     if match:
         return Token(Kind.DATETIME, match.group(), pos)

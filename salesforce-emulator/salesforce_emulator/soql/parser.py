@@ -11,6 +11,8 @@ Grammar (keywords are case-insensitive)::
     term       := NOT term | "(" expr ")" | path op value
     op         := = | != | <> | < | <= | > | >= | LIKE | IN | NOT IN | INCLUDES | EXCLUDES
     value      := literal | "(" literal ("," literal)* ")"   -- lists for IN-like operators
+    literal    := 'string' | number | true | false | null | 2024-01-31
+                | 2024-01-31T10:00:00Z | 10:00:00.000Z | TODAY | LAST_N_DAYS:n | ...
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from .ast import (
 from .date_literals import N_LITERALS, SIMPLE_LITERALS
 from .lexer import Kind, SoqlSyntaxError, Token, tokenize
 
-__all__ = ["SoqlSyntaxError", "error_location", "parse_soql"]
+__all__ = ["SoqlSyntaxError", "error_location", "iso_datetime", "parse_soql"]
 
 RESERVED = frozenset(
     {
@@ -289,6 +291,9 @@ class _Parser:
         if token.kind is Kind.DATETIME:
             self.advance()
             return Literal("datetime", _checked_datetime(token), token.pos)
+        if token.kind is Kind.TIME:
+            self.advance()
+            return Literal("time", _checked_time(token), token.pos)
         if token.kind is Kind.IDENT:
             return self.word_literal()
         raise self.unexpected()
@@ -324,13 +329,29 @@ def _checked_date(token: Token) -> str:
     return token.text
 
 
-def _checked_datetime(token: Token) -> str:
-    text = token.text
+def iso_datetime(text: str) -> dt.datetime:
+    """Parse a SOQL datetime (``Z``, ``+05:00`` or ``-0800`` zone) into an aware datetime.
+
+    Raises:
+        ValueError: when the text is not a valid datetime.
+    """
     iso = text[:-1] + "+00:00" if text.endswith("Z") else text
     if iso[-5] in "+-" and iso[-4:].isdigit():
         iso = iso[:-2] + ":" + iso[-2:]
+    return dt.datetime.fromisoformat(iso)
+
+
+def _checked_datetime(token: Token) -> str:
     try:
-        dt.datetime.fromisoformat(iso)
+        iso_datetime(token.text)
     except ValueError:
-        raise SoqlSyntaxError(f"invalid dateTime: {text}", token.pos) from None
-    return text
+        raise SoqlSyntaxError(f"invalid dateTime: {token.text}", token.pos) from None
+    return token.text
+
+
+def _checked_time(token: Token) -> str:
+    try:
+        iso_datetime("2000-01-01T" + token.text)
+    except ValueError:
+        raise SoqlSyntaxError(f"invalid time: {token.text}", token.pos) from None
+    return token.text
