@@ -102,6 +102,11 @@ class FieldDef:
         return self.type in STRING_TYPES
 
     @property
+    def is_long_text(self) -> bool:
+        """Long text (over 255 characters) and binary fields cannot be filtered, grouped or sorted."""
+        return (self.type == "textarea" and self.length > 255) or self.type == "base64"
+
+    @property
     def sql_type(self) -> str:
         """The SQLite column type (with collation for text)."""
         if self.type in STRING_TYPES:
@@ -117,7 +122,7 @@ class FieldDef:
         soap_type = SOAP_TYPES.get(self.type, "xsd:string")
         is_string = self.type in STRING_TYPES or self.type in ID_TYPES
         return {
-            "aggregatable": self.type not in ("textarea", "base64", *COMPOUND_TYPES),
+            "aggregatable": not self.is_long_text and not self.is_compound,
             "autoNumber": False,
             "byteLength": self.length * 3 if is_string else 0,
             "calculated": self.calculated,
@@ -133,8 +138,8 @@ class FieldDef:
             "deprecatedAndHidden": False,
             "digits": self.precision if self.type in INTEGER_TYPES else 0,
             "externalId": self.external_id,
-            "filterable": self.type not in ("textarea", "base64", *COMPOUND_TYPES),
-            "groupable": self.type not in ("textarea", "base64", "double", *COMPOUND_TYPES),
+            "filterable": not self.is_long_text and not self.is_compound,
+            "groupable": not self.is_long_text and not self.is_compound and self.type != "double",
             "htmlFormatted": False,
             "idLookup": self.id_lookup,
             "label": self.label or self.name,
@@ -153,7 +158,7 @@ class FieldDef:
             "restrictedPicklist": False,
             "scale": self.scale if self.type in NUMBER_TYPES else 0,
             "soapType": soap_type,
-            "sortable": self.type not in ("textarea", "base64", "multipicklist", *COMPOUND_TYPES),
+            "sortable": not self.is_long_text and not self.is_compound and self.type != "multipicklist",
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,
@@ -344,6 +349,8 @@ def address(prefix: str) -> Iterator[FieldDef]:
     yield readonly(FieldDef(compound, "address", compound_parts=parts))
     for _key, suffix, sf_type in ADDRESS_PARTS:
         kw: dict[str, object] = {"compound_field_name": compound}
+        if sf_type == "textarea":
+            kw["length"] = 255
         if sf_type == "double":
             kw.update(precision=18, scale=15)
         yield typed(prefix + suffix, sf_type, **kw)

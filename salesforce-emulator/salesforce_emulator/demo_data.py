@@ -467,9 +467,7 @@ class Batch:
             values = [v[:limit] if type(v) is str and len(v) > limit else v for v in values]
         return values
 
-    def picker(
-        self, name: str, subset: Sequence[str] | None = None
-    ) -> Callable[[int], str] | None:
+    def picker(self, name: str, subset: Sequence[str] | None = None) -> Callable[[int], str] | None:
         """A function giving, for row ``i``, a live row of ``name`` (or of ``subset``) created
         before row ``i`` (the oldest one when none is); None when there are no rows."""
         times, ordered = self.index.timeline(name, subset)
@@ -753,7 +751,7 @@ def draw_person(r: Callable[[], float], pools: Pools) -> Person:
     if r() < SPECIAL_NAME_SHARE:
         return _SPECIAL_PEOPLE[int(r() * len(_SPECIAL_PEOPLE))]
     slot = pools.locale_slots[int(r() * len(pools.locale_slots))]
-    firsts, lasts = pools.first_names[slot], pools.last_names[slot]
+    firsts, lasts = pools.locales[slot].first_names, pools.locales[slot].last_names
     first, first_ascii = firsts[int(r() * len(firsts))]
     last, last_ascii = lasts[int(r() * len(lasts))]
     return first, last, first_ascii, last_ascii, slot
@@ -775,8 +773,24 @@ def full_names(b: Batch, _f: FieldDef) -> Column:
 
 
 def companies(b: Batch, f: FieldDef) -> Column:
-    """A (name, domain) company per row."""
+    """A (name, domain, locale) company per row, from any locale."""
     return choice(b.pools.companies)(b, f)
+
+
+def localized(kind: str, share: float = 0.85) -> ColumnFn:
+    """A value of a pool (``phones``, ``addresses``...) from the row's ``_locale`` in ``share``
+    of the rows, else from any locale."""
+
+    def gen(b: Batch, _f: FieldDef) -> Column:
+        anywhere = getattr(b.pools, kind)
+        local = [getattr(part, kind) for part in b.pools.locales]
+        r, out = b.r, []
+        for locale in b.col("_locale"):
+            values = local[locale] if r() < share else anywhere
+            out.append(values[int(r() * len(values))])
+        return out
+
+    return gen
 
 
 def company_names(b: Batch, f: FieldDef) -> Column:
@@ -860,14 +874,16 @@ def contact_email_domains(b: Batch, _f: FieldDef) -> Column:
 
 
 def paragraphs(max_sentences: int, edge: float = EDGE_SHARE) -> ColumnFn:
-    """Text of 1..``max_sentences`` sentences joined by spaces, ``\\n`` or ``\\r\\n``, some with
-    awkward content (quotes, commas, emoji, non-Latin scripts)."""
+    """Text of 1..``max_sentences`` sentences of one language joined by spaces, ``\\n`` or
+    ``\\r\\n``, some with awkward content (quotes, commas, emoji, non-Latin scripts)."""
 
     def gen(b: Batch, _f: FieldDef) -> Column:
-        r, sentences = b.r, b.pools.sentences
-        k, edges = len(sentences), EDGE_TEXTS
+        r, slots, edges = b.r, b.pools.locale_slots, EDGE_TEXTS
+        languages = [part.sentences for part in b.pools.locales]
         out = []
         for _ in range(b.n):
+            sentences = languages[slots[int(r() * len(slots))]]
+            k = len(sentences)
             parts = [sentences[int(r() * k)] for _ in range(1 + int(r() * max_sentences))]
             if r() < edge:
                 parts.insert(int(r() * len(parts)), edges[int(r() * len(edges))])
@@ -950,9 +966,7 @@ def bounced(b: Batch, _f: FieldDef) -> Column:
     return [bool(email) and r() < 0.03 for email in b.col("Email")]
 
 
-def addresses(b: Batch, f: FieldDef) -> Column:
-    """An address from the pool per row."""
-    return choice(b.pools.addresses)(b, f)
+addresses = localized("addresses")
 
 
 def locations(b: Batch, f: FieldDef) -> Column:
@@ -1105,20 +1119,21 @@ COMMON_GENERATORS: dict[str, Gen] = {
     "MasterRecordId": Gen(_merged_into, 0),
     "Name": Gen(generic_names, 0),
     "_person": Gen(people, 0),
-    "_company": Gen(companies, 0),
+    "_locale": Gen(item("_person", 4), 0),
+    "_company": Gen(localized("companies", 0.8), 0),
     "_email_domain": Gen(derive_r(lambda r, c: _domain_or_free_mail(r, c[1]), "_company"), 0),
     "Salutation": Gen(picklist_values, 0.4),
     "FirstName": Gen(person_part(0), 0.02),
     "LastName": Gen(person_part(1), 0),
     "Email": Gen(unique_emails, 0.04),
-    "Title": Gen(pool("jobs"), 0.1),
+    "Title": Gen(localized("jobs", 0.9), 0.1),
     "Department": Gen(choice(DEPARTMENTS), 0.25),
     "Description": Gen(paragraphs(4), 0.2),
-    "Phone": Gen(pool("phones"), 0.05),
-    "Fax": Gen(pool("phones"), 0.6),
-    "MobilePhone": Gen(pool("phones"), 0.25),
-    "HomePhone": Gen(pool("phones"), 0.6),
-    "OtherPhone": Gen(pool("phones"), 0.85),
+    "Phone": Gen(localized("phones"), 0.05),
+    "Fax": Gen(localized("phones"), 0.6),
+    "MobilePhone": Gen(localized("phones"), 0.25),
+    "HomePhone": Gen(localized("phones"), 0.6),
+    "OtherPhone": Gen(localized("phones"), 0.85),
     "Website": Gen(websites, 0.1),
     "PhotoUrl": Gen(photo_urls, 0.3),
     "Jigsaw": Gen(derive_r(lambda r, _i: f"{int(r() * 1e8):08d}", "Id"), 0.7),
@@ -1282,7 +1297,7 @@ def line_items(b: Batch, _f: FieldDef) -> Column:
     """(Opportunity, PricebookEntry, Product2, list price, product code, product name):
     an active entry of the Opportunity's price book."""
     books = {o: p for o, p in b.index.column("Opportunity", "Pricebook2Id").items() if p}
-    deals = list(books) or b.index.ids("Opportunity")
+    pick_deal = b.picker("Opportunity", list(books) or None)
     entries = b.index.rows(
         "PricebookEntry", ("Pricebook2Id", "Product2Id", "UnitPrice", "ProductCode", "Name")
     )
@@ -1290,8 +1305,8 @@ def line_items(b: Batch, _f: FieldDef) -> Column:
     for entry_id, (book, *_rest) in entries.items():
         by_book.setdefault(book, []).append(entry_id)
     r, out = b.r, list[Any]()
-    for _ in range(b.n):
-        deal = deals[int(r() * len(deals))] if deals else None
+    for i in range(b.n):
+        deal = pick_deal(i) if pick_deal else None
         choices = by_book.get(books.get(deal or "") or "", [])
         entry: str | None = choices[int(r() * len(choices))] if choices else None
         details = entries[entry][1:] if entry else (None, None, None, None)
@@ -1311,14 +1326,16 @@ def line_names(b: Batch, _f: FieldDef) -> Column:
 def contact_roles(b: Batch, _f: FieldDef) -> Column:
     """(Opportunity, Contact): a Contact of the deal's Account where there is one."""
     deal_accounts = b.index.column("Opportunity", "AccountId")
-    deals = list(deal_accounts)
     by_account = b.index.groups("Contact", "AccountId")
-    everyone = b.index.ids("Contact")
+    pick_deal, pick_contact = b.picker("Opportunity"), b.picker("Contact")
     r, out = b.r, list[Any]()
-    for _ in range(b.n):
-        deal = deals[int(r() * len(deals))] if deals else None
-        pool_ = by_account.get(deal_accounts.get(deal or "")) or everyone
-        out.append((deal, pool_[int(r() * len(pool_))] if pool_ else None))
+    for i in range(b.n):
+        deal = pick_deal(i) if pick_deal else None
+        colleagues = by_account.get(deal_accounts.get(deal or ""))
+        if colleagues:
+            out.append((deal, colleagues[int(r() * len(colleagues))]))
+        else:
+            out.append((deal, pick_contact(i) if pick_contact else None))
     return out
 
 
@@ -1335,12 +1352,11 @@ def first_per_deal(b: Batch, _f: FieldDef) -> Column:
 def case_accounts(b: Batch, _f: FieldDef) -> Column:
     """The Contact's Account; for Cases without a Contact, sometimes a random Account."""
     contact_accounts = b.index.column("Contact", "AccountId")
-    accounts, r = b.index.ids("Account"), b.r
+    pick, r = b.picker("Account"), b.r
     return [
-        contact_accounts.get(c) if c
-        else (accounts[int(r() * len(accounts))] if accounts and r() < 0.5 else None)
-        for c in b.col("ContactId")
-    ]  # fmt: skip
+        contact_accounts.get(c) if c else (pick(i) if pick and r() < 0.5 else None)
+        for i, c in enumerate(b.col("ContactId"))
+    ]
 
 
 CASE_SUBJECTS = (
@@ -1373,16 +1389,16 @@ def actual_costs(b: Batch, _f: FieldDef) -> Column:
 
 def campaign_members(b: Batch, _f: FieldDef) -> Column:
     """(Campaign, Lead, Contact): 40% Leads, 60% Contacts, avoiding repeated pairs."""
-    campaigns, leads, contacts = (b.index.ids(n) for n in ("Campaign", "Lead", "Contact"))
+    campaigns, leads, contacts = (b.picker(n) for n in ("Campaign", "Lead", "Contact"))
     seen: set[tuple[str, str]] = set()
     r, out = b.r, list[Any]()
-    for _ in range(b.n):
+    for i in range(b.n):
         member: tuple[str | None, str | None, str | None] = (None, None, None)
         for _attempt in range(5):
-            campaign = campaigns[int(r() * len(campaigns))] if campaigns else None
-            use_lead = bool(leads) and (r() < 0.4 or not contacts)
-            people_ = leads if use_lead else contacts
-            who = people_[int(r() * len(people_))] if people_ else None
+            campaign = campaigns(i) if campaigns else None
+            use_lead = leads is not None and (r() < 0.4 or contacts is None)
+            pick = leads if use_lead else contacts
+            who = pick(i) if pick else None
             member = (campaign, who, None) if use_lead else (campaign, None, who)
             if campaign is None or who is None or (campaign, who) not in seen:
                 break
@@ -1393,25 +1409,17 @@ def campaign_members(b: Batch, _f: FieldDef) -> Column:
 
 def activity_whos(b: Batch, _f: FieldDef) -> Column:
     """(Id, object) of the person an activity is about: a Contact, a Lead or nobody."""
-    contacts, leads, r = b.index.ids("Contact"), b.index.ids("Lead"), b.r
+    contacts, leads, r = b.picker("Contact"), b.picker("Lead"), b.r
     out: Column = []
-    for _ in range(b.n):
+    for i in range(b.n):
         x = r()
         if x < 0.6 and contacts:
-            out.append((contacts[int(r() * len(contacts))], "Contact"))
+            out.append((contacts(i), "Contact"))
         elif x < 0.85 and leads:
-            out.append((leads[int(r() * len(leads))], "Lead"))
+            out.append((leads(i), "Lead"))
         else:
             out.append(None)
     return out
-
-
-def _random_of(r: Callable[[], float], groups: Sequence[tuple[str, list[str]]]) -> Any:
-    """(Id, object) of a random row of a random non-empty group."""
-    if not groups:
-        return None
-    name, ids_ = groups[int(r() * len(groups))]
-    return ids_[int(r() * len(ids_))], name
 
 
 def activity_whats(b: Batch, _f: FieldDef) -> Column:
@@ -1422,9 +1430,9 @@ def activity_whats(b: Batch, _f: FieldDef) -> Column:
     cases = b.index.groups("Case", "ContactId")
     targets = b.obj.field("WhatId")
     names = targets.reference_to if targets else ()
-    groups = [(n, b.index.ids(n)) for n in names if b.index.ids(n)]
+    groups = [(name, pick) for name in names if (pick := b.picker(name))]
     r, out = b.r, list[Any]()
-    for who in b.col("_who"):
+    for i, who in enumerate(b.col("_who")):
         if who and who[1] == "Lead":
             out.append(None)
         elif who:
@@ -1434,8 +1442,11 @@ def activity_whats(b: Batch, _f: FieldDef) -> Column:
                 out.append((options[int(r() * len(options))], "Opportunity" if x < 0.3 else "Case"))
             else:
                 out.append((account, "Account") if account and x < 0.85 else None)
+        elif groups:
+            name, pick = groups[int(r() * len(groups))]
+            out.append((pick(i), name))
         else:
-            out.append(_random_of(r, groups))
+            out.append(None)
     return out
 
 
@@ -1772,6 +1783,7 @@ def related_records(b: Batch, f: FieldDef) -> Column:
 OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
     "UserRole": {
         "_seq": Gen(ordinals, 0),
+        "_created": Gen(created_between(0.0, 0.01), 0),
         "Name": Gen(role_names, 0),
         "ParentRoleId": Gen(parent_roles, 0),
         "RollupDescription": Gen(same_as("Name"), 0),
@@ -1784,7 +1796,7 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
     "User": {
         "_seq": Gen(ordinals, 0),
         "_created": Gen(derive(lambda c, s: 0 if s == 0 else c, "_base_created", "_seq"), 0),
-        "_base_created": Gen(created_seconds, 0),
+        "_base_created": Gen(created_between(0.0, 0.2), 0),
         "_person": Gen(user_people, 0),
         "_addr:Address": Gen(addresses, 0.4),
         "Username": Gen(usernames, 0),
@@ -1805,6 +1817,8 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "LastLoginDate": Gen(datetime_after(900), 0.1),
     },
     "Account": {
+        "_company": Gen(companies, 0),
+        "_locale": Gen(item("_company", 2), 0),
         "Name": Gen(account_names, 0),
         "Type": Gen(
             weighted(
@@ -1836,7 +1850,7 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "ReportsToId": Gen(reports_to, 0),
         "_addr:OtherAddress": Gen(addresses, 0.75),
         "AssistantName": Gen(full_names, 0.85),
-        "AssistantPhone": Gen(pool("phones"), 0.85),
+        "AssistantPhone": Gen(localized("phones"), 0.85),
         "Birthdate": Gen(date_of("_birth_day"), 0.6),
         "_birth_day": Gen(uniform_int(-27000, -7300), 0),
         "LastCURequestDate": Gen(datetime_after(300), 0.85),
@@ -1920,10 +1934,15 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "ParentId": Gen(self_ref(0.05), 0),
         "Origin": Gen(weighted({"Phone": 35, "Email": 40, "Web": 25}), 0.03),
         "_web": Gen(derive(lambda o: o == "Web", "Origin"), 0),
-        "SuppliedName": Gen(when("_web", full_names), 0),
-        "SuppliedEmail": Gen(when("_web", plain_emails), 0),
-        "SuppliedPhone": Gen(when("_web", pool("phones")), 0),
-        "SuppliedCompany": Gen(when("_web", company_names), 0),
+        "SuppliedName": Gen(when("_web", derive(lambda p: f"{p[0]} {p[1]}", "_person")), 0),
+        "SuppliedEmail": Gen(
+            when(
+                "_web", derive_r(lambda r, p, c: email_address(r, p, c[1]), "_person", "_company")
+            ),
+            0,
+        ),
+        "SuppliedPhone": Gen(when("_web", localized("phones")), 0),
+        "SuppliedCompany": Gen(when("_web", item("_company", 0)), 0),
         "Status": Gen(weighted({"New": 20, "Working": 25, "Escalated": 10, "Closed": 45}), 0),
         "Subject": Gen(choice(CASE_SUBJECTS), 0.02),
         "Priority": Gen(weighted({"High": 20, "Medium": 55, "Low": 25}), 0),
@@ -2056,6 +2075,7 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
     },
     "Product2": {
         "_seq": Gen(ordinals, 0),
+        "_created": Gen(created_between(0.0, 0.05), 0),
         "_product": Gen(products, 0),
         "Name": Gen(item("_product", 0), 0),
         "Family": Gen(fitted(item("_product", 1)), 0),
@@ -2071,6 +2091,7 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
     },
     "Pricebook2": {
         "_seq": Gen(ordinals, 0),
+        "_created": Gen(created_between(0.0, 0.02), 0),
         "IsDeleted": Gen(const(0), 0),
         "Name": Gen(
             derive(
@@ -2084,6 +2105,7 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "IsArchived": Gen(const(0), 0),
     },
     "PricebookEntry": {
+        "_created": Gen(created_between(0.05, 0.08), 0),
         "_pair": Gen(price_entries, 0),
         "Pricebook2Id": Gen(item("_pair", 0), 0),
         "Product2Id": Gen(item("_pair", 1), 0),
