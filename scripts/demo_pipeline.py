@@ -1,4 +1,4 @@
-"""The demo: the emulator's demo org -> tap-salesforce-plus | target-postgres -> embedded PostgreSQL.
+"""The demo: emulated demo org -> tap-salesforce-plus | target-postgres -> embedded PostgreSQL.
 
 Run through ``bash scripts/demo.sh`` (which sets everything up first). Every part is real: the
 emulator is an HTTP server in its own process, the tap and meltanolabs-target-postgres run as a
@@ -53,7 +53,7 @@ def main() -> None:
         try:
             server = pgserver.get_server(ROOT / ".pgdata", cleanup_mode=None)
             uri = str(server.get_uri())
-            socket_dir = uri.split("host=")[-1]
+            socket_dir = uri.rsplit("host=", maxsplit=1)[-1]
             with psycopg.connect(uri, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
             target_config = workdir / "target.json"
@@ -78,7 +78,10 @@ def main() -> None:
             print(f"demo: {tap.name} | {target.name}  (emulated org of ~{scale} rows)", flush=True)
             started = time.monotonic()
             result = subprocess.run(
-                ["bash", "-o", "pipefail", "-c", pipeline], stderr=subprocess.PIPE, text=True, check=False
+                ["bash", "-o", "pipefail", "-c", pipeline],
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
             )
             elapsed = time.monotonic() - started
             if result.returncode != 0:
@@ -103,7 +106,8 @@ def print_tables(uri: str, elapsed: float) -> None:
         tables = [
             row[0]
             for row in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1",
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s ORDER BY 1",
                 (SCHEMA,),
             )
         ]
@@ -111,7 +115,8 @@ def print_tables(uri: str, elapsed: float) -> None:
         print(f"{'table':<32}{'rows':>8}")
         total = 0
         for table in tables:
-            (count,) = conn.execute(f'SELECT COUNT(*) FROM {SCHEMA}."{table}"').fetchone()  # type: ignore[misc]
+            row = conn.execute(f'SELECT COUNT(*) FROM {SCHEMA}."{table}"').fetchone()
+            count = int(row[0]) if row else 0
             total += count
             print(f"{table:<32}{count:>8}")
         print(f"{'total':<32}{total:>8}")
@@ -121,7 +126,10 @@ def print_tables(uri: str, elapsed: float) -> None:
         ).fetchall()
         print("\nThree contacts:")
         for row in sample:
-            print("  ", json.dumps([str(v) if v is not None else None for v in row], ensure_ascii=False))
+            print(
+                "  ",
+                json.dumps([str(v) if v is not None else None for v in row], ensure_ascii=False),
+            )
 
 
 if __name__ == "__main__":
