@@ -1,0 +1,31 @@
+"""The documentation promises: README commands, generated settings tables, CI entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from e2e_support import ROOT
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    block = lines[lines.index("```bash") + 1 : lines.index("```")]
+    assert block[0].startswith("bash scripts/demo.sh")
+    assert block[1].startswith("bash scripts/test.sh")
+    assert lines.index("```bash") < 5
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "exec bash scripts/test.sh" in ci
+
+
+def test_plugin_settings_tables_are_generated_from_about():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "update_readme_settings.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
