@@ -103,7 +103,7 @@ class FieldDef:
 
     @property
     def is_long_text(self) -> bool:
-        """Long text (over 255 characters) and binary fields cannot be filtered, grouped or sorted."""
+        """Long text (over 255 characters) and binary: not filterable, groupable or sortable."""
         return (self.type == "textarea" and self.length > 255) or self.type == "base64"
 
     @property
@@ -158,7 +158,9 @@ class FieldDef:
             "restrictedPicklist": False,
             "scale": self.scale if self.type in NUMBER_TYPES else 0,
             "soapType": soap_type,
-            "sortable": not self.is_long_text and not self.is_compound and self.type != "multipicklist",
+            "sortable": not self.is_long_text
+            and not self.is_compound
+            and self.type != "multipicklist",
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,
@@ -342,6 +344,12 @@ def custom(f: FieldDef) -> FieldDef:
     return replace(f, custom=True)
 
 
+GEOCODE_ACCURACY = (
+    "Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip", "Neighborhood", "City",
+    "County", "State", "Unknown",
+)  # fmt: skip
+
+
 def address(prefix: str) -> Iterator[FieldDef]:
     """An address compound field and its components (``BillingStreet``, ...)."""
     compound = f"{prefix}Address"
@@ -349,6 +357,8 @@ def address(prefix: str) -> Iterator[FieldDef]:
     yield readonly(FieldDef(compound, "address", compound_parts=parts))
     for _key, suffix, sf_type in ADDRESS_PARTS:
         kw: dict[str, object] = {"compound_field_name": compound}
+        if sf_type == "picklist":
+            kw["picklist_values"] = GEOCODE_ACCURACY
         if sf_type == "textarea":
             kw["length"] = 255
         if sf_type == "double":
@@ -525,6 +535,8 @@ def _contact() -> ObjectDef:
             readonly(typed("LastCUUpdateDate", "datetime")),
             readonly(typed("LastViewedDate", "datetime")),
             readonly(typed("LastReferencedDate", "datetime")),
+            picklist("ContactSource", "Web", "Event", "Import", "Partner"),
+            readonly(text("JigsawContactId", 20)),
             text("EmailBouncedReason", 255),
             typed("EmailBouncedDate", "datetime"),
             readonly(typed("IsEmailBounced", "boolean", nillable=False, defaulted_on_create=True)),
@@ -575,7 +587,7 @@ def _lead() -> ObjectDef:
                     defaulted_on_create=True,
                     default_value="Open - Not Contacted",
                 )
-            ),  # fmt: skip
+            ),
             picklist("Industry", *INDUSTRIES),
             picklist("Rating", "Hot", "Warm", "Cold"),
             typed("AnnualRevenue", "currency"),
@@ -654,6 +666,18 @@ def _opportunity() -> ObjectDef:
                 typed("HasOpportunityLineItem", "boolean", nillable=False, defaulted_on_create=True)
             ),
             ref("Pricebook2Id", "Pricebook2"),
+            ref("ContactId", "Contact"),
+            readonly(
+                picklist(
+                    "ForecastCategory", "Omitted", "Pipeline", "BestCase", "Forecast", "Closed"
+                )
+            ),
+            readonly(typed("HasOpenActivity", "boolean", nillable=False, defaulted_on_create=True)),
+            readonly(typed("HasOverdueTask", "boolean", nillable=False, defaulted_on_create=True)),
+            readonly(typed("LastStageChangeDate", "datetime")),
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
+            readonly(typed("PushCount", "int")),
             readonly(typed("FiscalQuarter", "int", precision=2)),
             readonly(typed("FiscalYear", "int", precision=4)),
             readonly(text("Fiscal", 6)),
@@ -856,7 +880,7 @@ def _task() -> ObjectDef:
                     defaulted_on_create=True,
                     default_value="Not Started",
                 )
-            ),  # fmt: skip
+            ),
             required(
                 picklist(
                     "Priority",

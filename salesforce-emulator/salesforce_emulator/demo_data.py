@@ -197,7 +197,7 @@ def _slug(name: str) -> str:
     return "-".join([w for w in words if w and w not in _LEGAL_WORDS][:2])
 
 
-def _distinct(values: Iterator[Any], size: int, attempts: int = 4) -> tuple[Any, ...]:
+def _distinct(values: Iterator[Any], size: int, attempts: int = 2) -> tuple[Any, ...]:
     """Up to ``size`` distinct values from an iterator, giving up after ``attempts * size``."""
     seen: dict[Any, None] = {}
     for value in itertools.islice(values, size * attempts):
@@ -371,7 +371,10 @@ class OrgIndex:
 
     def count(self, name: str) -> int:
         """How many rows the object's table holds."""
-        return len(self.rows(name, (), live=False))
+        obj = self._object(name, ())
+        if obj is None:
+            return 0
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM {quote(obj.name)}").fetchone()[0])
 
     def max_number(self, name: str, field: str, prefix: str) -> int:
         """The largest number in values ``prefix`` + digits of a field (0 when none)."""
@@ -1138,6 +1141,7 @@ COMMON_GENERATORS: dict[str, Gen] = {
     "PhotoUrl": Gen(photo_urls, 0.3),
     "Jigsaw": Gen(derive_r(lambda r, _i: f"{int(r() * 1e8):08d}", "Id"), 0.7),
     "JigsawCompanyId": Gen(derive(lambda j: j and f"C{j}", "Jigsaw"), 0),
+    "JigsawContactId": Gen(derive(lambda j: j and f"P{j}", "Jigsaw"), 0),
     "SicDesc": Gen(
         choice(
             (
@@ -1287,6 +1291,27 @@ def close_days(b: Batch, _f: FieldDef) -> Column:
         else c // DAY + 15 + int(r() * 350)
         for c, s in zip(b.col("_created"), b.col("StageName"), strict=True)
     ]  # fmt: skip
+
+
+FORECAST_CATEGORIES = {"Closed Won": "Closed", "Closed Lost": "Omitted"} | {
+    s: {"Commit": "Forecast", "Best Case": "BestCase"}.get(v[1], v[1])
+    for s, v in STAGES.items()
+    if not s.startswith("Closed")
+}
+
+
+def account_contacts(source: str) -> ColumnFn:
+    """A Contact of the Account in column ``source`` (null when it has none)."""
+
+    def gen(b: Batch, _f: FieldDef) -> Column:
+        by_account, r = b.index.groups("Contact", "AccountId"), b.r
+        out = []
+        for account in b.col(source):
+            colleagues = by_account.get(account, [])
+            out.append(colleagues[int(r() * len(colleagues))] if colleagues else None)
+        return out
+
+    return gen
 
 
 def _quarter(day: int) -> int:
@@ -1900,6 +1925,15 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "FiscalYear": Gen(derive(lambda d: int(date_text(d)[:4]), "_close"), 0),
         "FiscalQuarter": Gen(derive(_quarter, "_close"), 0),
         "Fiscal": Gen(derive(lambda d: f"{date_text(d)[:4]} {_quarter(d)}", "_close"), 0),
+        # Fields the connector docs list that the catalog may add later:
+        "ForecastCategory": Gen(
+            fitted(derive(lambda s: FORECAST_CATEGORIES.get(s, "Pipeline"), "StageName")), 0
+        ),
+        "ContactId": Gen(account_contacts("AccountId"), 0.2),
+        "HasOpenActivity": Gen(flag(0.3), 0),
+        "HasOverdueTask": Gen(flag(0.1), 0),
+        "LastStageChangeDate": Gen(during_life(), 0.2),
+        "PushCount": Gen(uniform_int(0, 4), 0),
         "Competitor__c": Gen(company_names, 0.6),
         "Delivery_Status__c": Gen(when("IsWon", picklist_values), 0),
     },
@@ -2267,12 +2301,18 @@ def _append(
     sql = f"INSERT INTO {quote(obj.name)} ({names}) VALUES ({marks})"
     new_ids: list[str] = []
     for offset in range(0, count, CHUNK):
-        start = index.count(obj.name)
-        chunk_ids = reserve_ids(conn, obj, min(CHUNK, count - offset))
-        rng = random.Random(f"{seed}:{chunk_ids[0]}")
-        conn.executemany(
-            sql, Batch(obj, chunk_ids, start=start, rng=rng, index=index, seed=seed).rows()
+        size = min(CHUNK, count - offset)
+        chunk_ids = reserve_ids(conn, obj, size)
+        batch = Batch(
+            obj,
+            chunk_ids,
+            start=index.count(obj.name),
+            window=(offset / count, (offset + size) / count),
+            rng=random.Random(f"{seed}:{chunk_ids[0]}"),
+            index=index,
+            seed=seed,
         )
+        conn.executemany(sql, batch.rows())
         index.forget(obj.name)
         new_ids += chunk_ids
     return new_ids
@@ -2316,12 +2356,18 @@ def _apply_fixups(conn: sqlite3.Connection, catalog: Catalog) -> None:
 
 @contextlib.contextmanager
 def _bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
-    """One transaction with fast-load settings; committed on success, rolled back on error."""
+    """One transaction with fast-load settings, committed on success and rolled back on error.
+
+    Inside a transaction the caller already opened, just join it: committing, rolling back and
+    connection settings stay the caller's business.
+    """
+    if conn.in_transaction:
+        yield
+        return
     saved = {p: conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("synchronous", "cache_size")}
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")
-    if not conn.in_transaction:
-        conn.execute("BEGIN")
+    conn.execute("BEGIN")
     try:
         yield
     except BaseException:
