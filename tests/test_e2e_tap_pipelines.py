@@ -78,7 +78,7 @@ def test_full_incremental_and_deletes_into_postgres(emulator, postgres, tmp_path
 
     # A sample of values equals what the emulator holds (text with commas, quotes, newlines,
     # non-ASCII; compound address; booleans; datetimes normalised to UTC ISO 8601).
-    stored = {r["Id"]: r for r in live_rows(emulator, "Account")}
+    stored = {r["Id"]: r for r in live_rows(emulator, "Account", include_deleted=True)}
     for account_id, name, city, deleted, modstamp in postgres.rows(
         f'SELECT "Id", "Name", "BillingAddress"->>\'city\', "IsDeleted", "SystemModstamp" '
         f"FROM {schema}.account"
@@ -136,7 +136,10 @@ def test_same_extraction_into_target_jsonl(emulator, tmp_path, clean_env):
     target = [
         plugin_executable("loaders", "target-jsonl"),
         "--config",
-        write_json(tmp_path / "jsonl.json", {"destination_path": str(tmp_path / "out")}),
+        write_json(
+            tmp_path / "jsonl.json",
+            {"destination_path": str(tmp_path / "out"), "do_timestamp_file": False},
+        ),
     ]
     result = run_pipeline(tap, target, tmp_path, clean_env, "jsonl")
     assert result.returncode == 0, result.stderr[-3000:]

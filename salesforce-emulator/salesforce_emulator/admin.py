@@ -23,7 +23,9 @@ def _body(ctx: Ctx) -> Any:
 
 def admin_health(ctx: Ctx) -> Response:
     """Liveness and a summary."""
-    return json_response({"status": "ok", "objects": len(list(ctx.org.catalog)), "api_used": ctx.org.api_used})
+    return json_response(
+        {"status": "ok", "objects": len(list(ctx.org.catalog)), "api_used": ctx.org.api_used}
+    )
 
 
 def admin_reset(ctx: Ctx) -> Response:
@@ -127,12 +129,21 @@ def admin_objects(ctx: Ctx) -> Response:
         body = _body(ctx)
         obj = object_from_spec(body, taken_prefixes={o.key_prefix for o in org.catalog})
         if obj.name in org.catalog:
-            raise SalesforceApiError(400, "DUPLICATE_DEVELOPER_NAME", f"Object {obj.name} already exists")
+            raise SalesforceApiError(
+                400, "DUPLICATE_DEVELOPER_NAME", f"Object {obj.name} already exists"
+            )
         org.define_object(obj)
-        return json_response({"name": obj.name, "key_prefix": obj.key_prefix, "fields": len(obj.fields)}, 201)
+        return json_response(
+            {"name": obj.name, "key_prefix": obj.key_prefix, "fields": len(obj.fields)}, 201
+        )
     return json_response(
         [
-            {"name": o.name, "rows": org.row_count(o), "custom": o.custom, "bulk_supported": o.bulk_supported}
+            {
+                "name": o.name,
+                "rows": org.row_count(o),
+                "custom": o.custom,
+                "bulk_supported": o.bulk_supported,
+            }
             for o in org.catalog
         ]
     )
@@ -155,31 +166,47 @@ def object_from_spec(body: dict[str, Any], taken_prefixes: set[str]) -> ObjectDe
             if key in extras:
                 extras[key] = tuple(extras[key])
         fields.append(typed(spec["name"], spec.get("type", "string"), custom=True, **extras))
-    return ObjectDef(name, prefix, tuple(fields), label=body.get("label", name), custom=True, bulk_supported=body.get("bulk_supported", True))
+    return ObjectDef(
+        name,
+        prefix,
+        tuple(fields),
+        label=body.get("label", name),
+        custom=True,
+        bulk_supported=body.get("bulk_supported", True),
+    )
 
 
-def admin_object(ctx: Ctx, object: str) -> Response:  # noqa: A002 - route argument
+def admin_object(ctx: Ctx, object: str) -> Response:
     """Change an object's flags: ``queryable``, ``bulk_supported``."""
     org = ctx.org
     obj = org.object(object)
     body = _body(ctx) or {}
-    changes = {k: bool(v) for k, v in body.items() if k in ("queryable", "bulk_supported")}
+    changes: dict[str, Any] = {
+        k: bool(v) for k, v in body.items() if k in ("queryable", "bulk_supported")
+    }
     org.catalog.add(dataclasses.replace(obj, _by_name={}, **changes))
     return json_response({"name": obj.name, **changes})
 
 
-def admin_generate(ctx: Ctx, object: str) -> Response:  # noqa: A002
+def admin_generate(ctx: Ctx, object: str) -> Response:
     """Append ``count`` generated rows to an object."""
     from salesforce_emulator.demo_data import generate_rows
 
     body = _body(ctx) or {}
     obj = ctx.org.object(object)
-    with ctx.org.transaction():
-        ids = generate_rows(ctx.org.conn, ctx.org.catalog, obj.name, int(body.get("count", 1)), seed=int(body.get("seed", 42)))
-    return json_response({"created": len(ids), "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None})
+    # generate_rows runs (and commits) its own fast-load transaction: no org.transaction() here.
+    count, seed = int(body.get("count", 1)), int(body.get("seed", 42))
+    ids = generate_rows(ctx.org.conn, ctx.org.catalog, obj.name, count, seed=seed)
+    return json_response(
+        {
+            "created": len(ids),
+            "first_id": ids[0] if ids else None,
+            "last_id": ids[-1] if ids else None,
+        }
+    )
 
 
-def admin_records(ctx: Ctx, object: str) -> Response:  # noqa: A002
+def admin_records(ctx: Ctx, object: str) -> Response:
     """Raw stored rows: GET (``?ids=a,b``), POST (insert) or PATCH (update, bumping SystemModstamp
     unless ``"touch": false``)."""
     org = ctx.org
@@ -242,11 +269,13 @@ def _insert(ctx: Ctx, obj: ObjectDef, stored: dict[str, Any]) -> str:
     for key, value in defaults.items():
         if obj.field(key) is not None:
             stored.setdefault(key, value)
+    for key, value in org.writer.defaults(obj).items():
+        stored.setdefault(key, value)
     org.writer.insert_raw(obj, stored)
     return str(stored["Id"])
 
 
-def admin_delete(ctx: Ctx, object: str) -> Response:  # noqa: A002
+def admin_delete(ctx: Ctx, object: str) -> Response:
     """Soft-delete records (to the recycle bin): ``{"ids": [...]}``."""
     org = ctx.org
     obj = org.object(object)
@@ -255,7 +284,7 @@ def admin_delete(ctx: Ctx, object: str) -> Response:  # noqa: A002
     return json_response({"deleted": ids})
 
 
-def admin_purge(ctx: Ctx, object: str) -> Response:  # noqa: A002
+def admin_purge(ctx: Ctx, object: str) -> Response:
     """Hard-delete records (empty them from the recycle bin): ``{"ids": [...]}``."""
     org = ctx.org
     obj = org.object(object)
@@ -265,7 +294,10 @@ def admin_purge(ctx: Ctx, object: str) -> Response:  # noqa: A002
 
 
 def admin_connected_apps(ctx: Ctx) -> Response:
-    """Register a connected app: ``{client_id, client_secret?, public_key_pem?, run_as_username?}``."""
+    """Register a connected app.
+
+    Body: ``{client_id, client_secret?, public_key_pem?, run_as_username?}``.
+    """
     body = _body(ctx) or {}
     app = ConnectedApp(
         client_id=body["client_id"],

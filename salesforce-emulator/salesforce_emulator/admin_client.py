@@ -15,9 +15,13 @@ class AdminClient:
         self.http = session or requests.Session()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, f"{self.base_url}/__admin/{path}", timeout=600, **kwargs)
+        response = self.http.request(
+            method, f"{self.base_url}/__admin/{path}", timeout=600, **kwargs
+        )
         if response.status_code >= 400:
-            raise RuntimeError(f"admin {method} {path} failed: {response.status_code} {response.text}")
+            raise RuntimeError(
+                f"admin {method} {path} failed: {response.status_code} {response.text}"
+            )
         return response.json()
 
     def health(self) -> dict[str, Any]:
@@ -31,6 +35,10 @@ class AdminClient:
     def calls(self) -> dict[str, Any]:
         """API calls counted: ``{"total": n, "by_endpoint": {...}}``."""
         return dict(self._call("GET", "calls"))
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The fault rules, with how often each has fired."""
+        return list(self._call("GET", "faults"))
 
     def add_fault(self, **rule: Any) -> list[dict[str, Any]]:
         """Add a fault rule (see ``faults.FaultRule``)."""
@@ -68,7 +76,9 @@ class AdminClient:
 
     def generate(self, name: str, count: int, seed: int = 42) -> dict[str, Any]:
         """Append generated rows to an object."""
-        return dict(self._call("POST", f"objects/{name}/generate", json={"count": count, "seed": seed}))
+        return dict(
+            self._call("POST", f"objects/{name}/generate", json={"count": count, "seed": seed})
+        )
 
     def records(self, name: str, ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Stored rows (raw column values) of an object."""
@@ -79,9 +89,13 @@ class AdminClient:
         """Insert raw rows (system fields defaulted)."""
         return list(self._call("POST", f"records/{name}", json={"records": records}))
 
-    def update(self, name: str, records: list[dict[str, Any]], *, touch: bool = True) -> list[dict[str, Any]]:
+    def update(
+        self, name: str, records: list[dict[str, Any]], *, touch: bool = True
+    ) -> list[dict[str, Any]]:
         """Update raw rows by Id; ``touch`` bumps SystemModstamp and LastModifiedDate."""
-        return list(self._call("PATCH", f"records/{name}", json={"records": records, "touch": touch}))
+        return list(
+            self._call("PATCH", f"records/{name}", json={"records": records, "touch": touch})
+        )
 
     def delete(self, name: str, ids: list[str]) -> list[str]:
         """Soft-delete (recycle bin)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -21,14 +22,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve an org over HTTP on loopback")
-    serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     _org_arguments(serve)
-    serve.add_argument("--page-size", type=int, default=2000, help="REST query page size (default 2000)")
+    serve.add_argument(
+        "--page-size", type=int, default=2000, help="REST query page size (default 2000)"
+    )
     serve.add_argument("--daily-api-limit", type=int, default=100_000, help="daily API allowance")
-    serve.add_argument("--token-ttl-seconds", type=float, help="access tokens expire after this many seconds")
-    serve.add_argument("--token-ttl-calls", type=int, help="access tokens expire after this many calls")
-    serve.add_argument("--query-timeout-rows", type=int, help="QUERY_TIMEOUT for queries matching more rows")
+    serve.add_argument(
+        "--token-ttl-seconds", type=float, help="access tokens expire after this many seconds"
+    )
+    serve.add_argument(
+        "--token-ttl-calls", type=int, help="access tokens expire after this many calls"
+    )
+    serve.add_argument(
+        "--query-timeout-rows", type=int, help="QUERY_TIMEOUT for queries matching more rows"
+    )
     serve.add_argument(
         "--fault",
         action="append",
@@ -36,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSON",
         help='a fault rule, e.g. \'{"endpoint": "query", "status": 503, "times": 2}\' (repeatable)',
     )
-    serve.add_argument("--write-config", type=Path, help="write a tap/target config for this org to FILE")
+    serve.add_argument(
+        "--write-config", type=Path, help="write a tap/target config for this org to FILE"
+    )
     serve.add_argument("--ready-file", type=Path, help="write the server URL to FILE once serving")
 
     build = commands.add_parser("build", help="generate the demo org into a SQLite file and exit")
@@ -45,15 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _org_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--org", choices=["demo", "empty"], default="demo", help="demo data or an empty org")
-    parser.add_argument("--scale", type=int, default=1000, help="approximate total rows of the demo org")
+    parser.add_argument(
+        "--org", choices=["demo", "empty"], default="demo", help="demo data or an empty org"
+    )
+    parser.add_argument(
+        "--scale", type=int, default=1000, help="approximate total rows of the demo org"
+    )
     parser.add_argument("--seed", type=int, default=42, help="generator seed (same seed, same org)")
-    parser.add_argument("--db", default=":memory:", help="SQLite file (reused if it already holds an org)")
+    parser.add_argument(
+        "--db", default=":memory:", help="SQLite file (reused if it already holds an org)"
+    )
 
 
 def make_org(args: argparse.Namespace) -> tuple[Org, dict[str, int]]:
     """Create the org the arguments describe."""
-    org = Org(args.db, daily_api_limit=getattr(args, "daily_api_limit", 100_000), page_size=getattr(args, "page_size", 2000))
+    org = Org(
+        args.db,
+        daily_api_limit=getattr(args, "daily_api_limit", 100_000),
+        page_size=getattr(args, "page_size", 2000),
+    )
     counts = org.seed_demo(args.scale, args.seed) if args.org == "demo" else {}
     if args.org == "empty":
         org.install_demo_credentials()
@@ -97,10 +120,8 @@ def serve(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -108,7 +129,15 @@ def build(args: argparse.Namespace) -> int:
     """Generate the org into ``--db`` and print the row counts."""
     started = time.monotonic()
     _org, counts = make_org(args)
-    print(json.dumps({"rows": sum(counts.values()), "seconds": round(time.monotonic() - started, 1), "objects": counts}))
+    print(
+        json.dumps(
+            {
+                "rows": sum(counts.values()),
+                "seconds": round(time.monotonic() - started, 1),
+                "objects": counts,
+            }
+        )
+    )
     return 0
 
 

@@ -1,5 +1,8 @@
 """Salesforce API handlers: parse the request, call the org model, shape the answer."""
 
+# Handlers take every route argument (``version``, ...) by name, used or not.
+# ruff: noqa: ARG001
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,13 +14,18 @@ from xml.etree import ElementTree
 
 from werkzeug.wrappers import Request, Response
 
-from salesforce_emulator.exceptions import OAuthError, SalesforceApiError, malformed_query, not_found
+from salesforce_emulator.exceptions import (
+    OAuthError,
+    SalesforceApiError,
+    malformed_query,
+    not_found,
+)
 from salesforce_emulator.models.auth import ORG_ID, Session
 from salesforce_emulator.models.org import Org
 from salesforce_emulator.models.records import RecordError, WriteOptions
+from salesforce_emulator.urls import API_VERSIONS
 from salesforce_emulator.values import format_datetime, parse_datetime
 
-API_VERSIONS = [f"{major}.0" for major in range(20, 67)]
 MAX_COLLECTION = 200
 MAX_BATCH = 25
 
@@ -31,7 +39,7 @@ class Ctx:
     base_url: str
     api_version: str = ""
     session: Session | None = None
-    dispatch: Callable[[Request, str], Response] | None = None
+    dispatch: Callable[[Request, Session | None], Response] | None = None
 
     @property
     def user_id(self) -> str:
@@ -49,12 +57,16 @@ class Ctx:
         try:
             return json.loads(self.request.get_data(as_text=True) or "null")
         except json.JSONDecodeError as exc:
-            raise SalesforceApiError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc.msg}") from exc
+            raise SalesforceApiError(
+                400, "JSON_PARSER_ERROR", f"Unexpected character: {exc.msg}"
+            ) from exc
 
 
 def json_response(body: Any, status: int = 200) -> Response:
     """A JSON answer."""
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    return Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
+    )
 
 
 def error_response(error: SalesforceApiError) -> Response:
@@ -64,7 +76,9 @@ def error_response(error: SalesforceApiError) -> Response:
 
 def oauth_error_response(error: OAuthError) -> Response:
     """The token endpoint's error object."""
-    return json_response({"error": error.error, "error_description": error.description}, error.status)
+    return json_response(
+        {"error": error.error, "error_description": error.description}, error.status
+    )
 
 
 # --- OAuth and SOAP login ---------------------------------------------------------------------
@@ -85,7 +99,10 @@ def token(ctx: Ctx) -> Response:
     return json_response(body)
 
 
-SOAP_NS = {"soapenv": "http://schemas.xmlsoap.org/soap/envelope/", "urn": "urn:partner.soap.sforce.com"}
+SOAP_NS = {
+    "soapenv": "http://schemas.xmlsoap.org/soap/envelope/",
+    "urn": "urn:partner.soap.sforce.com",
+}
 
 
 def soap_login(ctx: Ctx, version: str) -> Response:
@@ -134,7 +151,10 @@ def _soap_fault(code: str, message: str) -> Response:
 def versions(ctx: Ctx) -> Response:
     """``GET /services/data/``."""
     return json_response(
-        [{"label": f"Release {v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS]
+        [
+            {"label": f"Release {v}", "url": f"/services/data/v{v}", "version": v}
+            for v in API_VERSIONS
+        ]
     )
 
 
@@ -161,16 +181,18 @@ def describe_global(ctx: Ctx, version: str) -> Response:
     )
 
 
-def describe(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002 - route argument
+def describe(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}/describe``."""
     return json_response(ctx.org.object(object).describe(version))
 
 
-def sobject(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+def sobject(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}`` (basic info) and ``POST sobjects/{X}`` (create)."""
     obj = ctx.org.object(object)
     if ctx.request.method == "GET":
-        return json_response({"objectDescribe": obj.describe_global_entry(version), "recentItems": []})
+        return json_response(
+            {"objectDescribe": obj.describe_global_entry(version), "recentItems": []}
+        )
     body = ctx.json_body()
     if not isinstance(body, dict):
         raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
@@ -182,12 +204,22 @@ def sobject(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
     return json_response({"id": record_id, "success": True, "errors": []}, 201)
 
 
-def _select_all(ctx: Ctx, object_name: str, where: str, fields_param: str | None) -> list[dict[str, Any]]:
+def _select_all(
+    ctx: Ctx, object_name: str, where: str, fields_param: str | None
+) -> list[dict[str, Any]]:
     obj = ctx.org.object(object_name)
-    names = [f.strip() for f in fields_param.split(",")] if fields_param else [f.name for f in obj.fields]
+    names = (
+        [f.strip() for f in fields_param.split(",")]
+        if fields_param
+        else [f.name for f in obj.fields]
+    )
     soql = f"SELECT {', '.join(names)} FROM {obj.name} WHERE {where}"
     page = ctx.org.queries.start(
-        soql, include_deleted=False, api_version=ctx.api_version, user_id=ctx.user_id, batch_size=None
+        soql,
+        include_deleted=False,
+        api_version=ctx.api_version,
+        user_id=ctx.user_id,
+        batch_size=None,
     )
     return list(page["records"])
 
@@ -196,12 +228,14 @@ def _soql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:  # noqa: A002
+def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:
     """``GET/PATCH/DELETE sobjects/{X}/{id}``."""
     obj = ctx.org.object(object)
     method = ctx.request.method
     if method == "GET":
-        records = _select_all(ctx, obj.name, f"Id = {_soql_string(record_id)}", ctx.request.args.get("fields"))
+        records = _select_all(
+            ctx, obj.name, f"Id = {_soql_string(record_id)}", ctx.request.args.get("fields")
+        )
         if not records:
             raise not_found()
         return json_response(records[0])
@@ -216,19 +250,26 @@ def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:  # 
                 ctx.org.writer.delete(obj, record_id)
     except RecordError as err:
         if err.status_code in ("INVALID_CROSS_REFERENCE_KEY", "ENTITY_IS_DELETED"):
-            raise SalesforceApiError(404, "NOT_FOUND" if err.status_code != "ENTITY_IS_DELETED" else err.status_code,
-                                     "The requested resource does not exist" if err.status_code != "ENTITY_IS_DELETED" else "entity is deleted") from None
+            raise SalesforceApiError(
+                404,
+                "NOT_FOUND" if err.status_code != "ENTITY_IS_DELETED" else err.status_code,
+                "The requested resource does not exist"
+                if err.status_code != "ENTITY_IS_DELETED"
+                else "entity is deleted",
+            ) from None
         raise err.as_api_error() from None
     return Response(status=204)
 
 
-def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value: str) -> Response:  # noqa: A002
+def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value: str) -> Response:
     """``GET/PATCH sobjects/{X}/{ExternalIdField}/{value}`` (upsert)."""
     obj = ctx.org.object(object)
     ext = obj.field(field)
     if ext is None or not (ext.external_id or ext.name == "Id"):
         raise SalesforceApiError(
-            404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}"
+            404,
+            "NOT_FOUND",
+            f"Provided external ID field does not exist or is not accessible: {field}",
         )
     matches = [
         r[0]
@@ -250,7 +291,9 @@ def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value
         with ctx.org.transaction():
             if matches:
                 ctx.org.writer.update(obj, matches[0], body, ctx.write_options())
-                return json_response({"id": matches[0], "success": True, "errors": [], "created": False}, 200)
+                return json_response(
+                    {"id": matches[0], "success": True, "errors": [], "created": False}, 200
+                )
             new_id = ctx.org.writer.create(obj, {**body, ext.name: value}, ctx.write_options())
     except RecordError as err:
         raise err.as_api_error() from None
@@ -262,18 +305,22 @@ def _replication_window(ctx: Ctx) -> tuple[str, str]:
         start = parse_datetime(ctx.request.args["start"])
         end = parse_datetime(ctx.request.args["end"])
     except (KeyError, ValueError) as exc:
-        raise SalesforceApiError(400, "INVALID_REPLICATION_DATE", "start and end are required datetimes") from exc
+        raise SalesforceApiError(
+            400, "INVALID_REPLICATION_DATE", "start and end are required datetimes"
+        ) from exc
     earliest = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     if start < earliest:
         raise SalesforceApiError(
             400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago"
         )
     if end <= start:
-        raise SalesforceApiError(400, "INVALID_REPLICATION_DATE", "EndDate must chronologically follow the StartDate")
+        raise SalesforceApiError(
+            400, "INVALID_REPLICATION_DATE", "EndDate must chronologically follow the StartDate"
+        )
     return format_datetime(start), format_datetime(end)
 
 
-def deleted(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+def deleted(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}/deleted/?start=&end=``."""
     obj = ctx.org.object(object)
     start, end = _replication_window(ctx)
@@ -292,15 +339,18 @@ def deleted(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
     )
 
 
-def updated(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
+def updated(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}/updated/?start=&end=``."""
     obj = ctx.org.object(object)
     start, end = _replication_window(ctx)
     rows = ctx.org.conn.execute(
-        f'SELECT "Id" FROM "{obj.name}" WHERE "SystemModstamp" >= ? AND "SystemModstamp" <= ? ORDER BY "SystemModstamp"',
+        f'SELECT "Id" FROM "{obj.name}" WHERE "SystemModstamp" >= ? AND "SystemModstamp" <= ? '
+        'ORDER BY "SystemModstamp"',
         (start, end),
     ).fetchall()
-    return json_response({"ids": [r[0] for r in rows], "latestDateCovered": end[:17] + "00.000+0000"})
+    return json_response(
+        {"ids": [r[0] for r in rows], "latestDateCovered": end[:17] + "00.000+0000"}
+    )
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -342,14 +392,18 @@ def query_all(ctx: Ctx, version: str) -> Response:
 def query_more(ctx: Ctx, version: str, locator: str) -> Response:
     """``GET query/{locator}``."""
     return json_response(
-        ctx.org.queries.more(locator, api_version=version, batch_size=_batch_size(ctx), resource="query")
+        ctx.org.queries.more(
+            locator, api_version=version, batch_size=_batch_size(ctx), resource="query"
+        )
     )
 
 
 def query_all_more(ctx: Ctx, version: str, locator: str) -> Response:
     """``GET queryAll/{locator}``."""
     return json_response(
-        ctx.org.queries.more(locator, api_version=version, batch_size=_batch_size(ctx), resource="queryAll")
+        ctx.org.queries.more(
+            locator, api_version=version, batch_size=_batch_size(ctx), resource="queryAll"
+        )
     )
 
 
@@ -363,14 +417,26 @@ def composite_batch(ctx: Ctx, version: str) -> Response:
     if not isinstance(requests, list) or not requests:
         raise SalesforceApiError(400, "JSON_PARSER_ERROR", "batchRequests is required")
     if len(requests) > MAX_BATCH:
-        raise SalesforceApiError(400, "INVALID_BATCH_REQUEST", f"Batch requests cannot exceed {MAX_BATCH}")
+        raise SalesforceApiError(
+            400, "INVALID_BATCH_REQUEST", f"Batch requests cannot exceed {MAX_BATCH}"
+        )
     halt = bool(body.get("haltOnError"))
     results: list[dict[str, Any]] = []
     has_errors = False
-    assert ctx.dispatch is not None  # noqa: S101 - set by the server
+    assert ctx.dispatch is not None
     for sub in requests:
         if halt and has_errors:
-            results.append({"statusCode": 412, "result": [{"errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted per request"}]})
+            results.append(
+                {
+                    "statusCode": 412,
+                    "result": [
+                        {
+                            "errorCode": "BATCH_PROCESSING_HALTED",
+                            "message": "Batch processing halted per request",
+                        }
+                    ],
+                }
+            )
             continue
         url = str(sub.get("url", ""))
         if not url.startswith("/services/data/"):
@@ -382,11 +448,11 @@ def composite_batch(ctx: Ctx, version: str) -> Response:
             query_string=url.partition("?")[2],
             method=str(sub.get("method", "GET")).upper(),
             json=sub.get("richInput"),
-            headers={"Authorization": ctx.request.headers.get("Authorization", "")},
+            headers=[("Authorization", ctx.request.headers.get("Authorization", ""))],
             base_url=ctx.base_url,
         )
         try:
-            response = ctx.dispatch(Request(builder.get_environ()), "composite_sub")
+            response = ctx.dispatch(Request(builder.get_environ()), ctx.session)
         finally:
             builder.close()
         payload = response.get_data(as_text=True)
@@ -424,16 +490,23 @@ def composite_sobjects(ctx: Ctx, version: str) -> Response:
     """``POST/PATCH/DELETE composite/sobjects``: sObject collections."""
     method = ctx.request.method
     if method == "GET":
-        raise SalesforceApiError(400, "INVALID_OPERATION", "Use composite/sobjects/{SObjectName}?ids=&fields=")
+        raise SalesforceApiError(
+            400, "INVALID_OPERATION", "Use composite/sobjects/{SObjectName}?ids=&fields="
+        )
     if method == "DELETE":
         ids = [i for i in ctx.request.args.get("ids", "").split(",") if i]
         all_or_none = ctx.request.args.get("allOrNone", "false").lower() == "true"
         if len(ids) > MAX_COLLECTION:
-            raise SalesforceApiError(400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {MAX_COLLECTION}")
+            raise SalesforceApiError(
+                400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {MAX_COLLECTION}"
+            )
         actions = [(None, {"Id": i}) for i in ids]
     else:
         records, all_or_none = _collection_records(ctx)
-        actions = [(r.get("attributes", {}).get("type") if isinstance(r, dict) else None, r) for r in records]
+        actions = [
+            (r.get("attributes", {}).get("type") if isinstance(r, dict) else None, r)
+            for r in records
+        ]
     options = ctx.write_options()
     results: list[dict[str, Any]] = []
     org = ctx.org
@@ -447,16 +520,22 @@ def composite_sobjects(ctx: Ctx, version: str) -> Response:
                     failed_id = item.get("id") if isinstance(item, dict) else None
                     results.append({"id": failed_id, "success": False, "errors": [err.as_dict()]})
             if all_or_none and any(not r["success"] for r in results):
-                raise _RolledBackError
+                raise _RolledBackError  # noqa: TRY301 - undoes the transaction
     except _RolledBackError:
         results = [
-            {"id": None, "success": False, "errors": r["errors"] if not r["success"] else [ROLLED_BACK]}
+            {
+                "id": None,
+                "success": False,
+                "errors": r["errors"] if not r["success"] else [ROLLED_BACK],
+            }
             for r in results
         ]
     return json_response(results)
 
 
-def _collection_write(ctx: Ctx, method: str, type_name: str | None, item: Any, options: WriteOptions) -> dict[str, Any]:
+def _collection_write(
+    ctx: Ctx, method: str, type_name: str | None, item: Any, options: WriteOptions
+) -> dict[str, Any]:
     org = ctx.org
     if not isinstance(item, dict):
         raise RecordError("JSON_PARSER_ERROR", "Each record must be a JSON object")
@@ -473,16 +552,17 @@ def _collection_write(ctx: Ctx, method: str, type_name: str | None, item: Any, o
         raise RecordError("INVALID_TYPE", f"sObject type '{type_name}' is not supported.")
     if method == "POST":
         return {"id": org.writer.create(obj, item, options), "success": True, "errors": []}
-    record_id = item.get("id") or item.get("Id")
-    if not record_id:
+    given_id = item.get("id") or item.get("Id")
+    if not given_id:
         raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
-    org.writer.update(obj, str(record_id), {k: v for k, v in item.items() if k.lower() != "id"}, options)
-    full = org.writer.get_raw(obj, str(record_id))
+    record_id = str(given_id)
+    org.writer.update(obj, record_id, {k: v for k, v in item.items() if k.lower() != "id"}, options)
+    full = org.writer.get_raw(obj, record_id)
     return {"id": full["Id"] if full else record_id, "success": True, "errors": []}
 
 
-def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:  # noqa: A002
-    """``GET composite/sobjects/{X}?ids=&fields=`` (records in the order asked, null when missing)."""
+def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:
+    """``GET composite/sobjects/{X}?ids=&fields=``: records in the order asked, null if missing."""
     ids = [i for i in ctx.request.args.get("ids", "").split(",") if i]
     fields = ctx.request.args.get("fields")
     if ctx.request.method == "POST":
@@ -491,7 +571,15 @@ def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:  # 
     if not ids or not fields:
         raise SalesforceApiError(400, "MISSING_ARGUMENT", "ids and fields are required")
     in_list = ", ".join(_soql_string(i) for i in ids)
-    found = {r["Id"][:15]: r for r in _select_all(ctx, object, f"Id IN ({in_list})", "Id," + fields if "id" not in fields.lower().split(",") else fields)}
+    found = {
+        r["Id"][:15]: r
+        for r in _select_all(
+            ctx,
+            object,
+            f"Id IN ({in_list})",
+            "Id," + fields if "id" not in fields.lower().split(",") else fields,
+        )
+    }
     return json_response([found.get(i[:15]) for i in ids])
 
 
@@ -519,7 +607,9 @@ def bulk_query_job(ctx: Ctx, version: str, job_id: str) -> Response:
     if ctx.request.method == "PATCH":
         body = ctx.json_body()
         if not isinstance(body, dict) or body.get("state") != "Aborted":
-            raise SalesforceApiError(400, "INVALIDJOBSTATE", "Only state Aborted can be set on a query job")
+            raise SalesforceApiError(
+                400, "INVALIDJOBSTATE", "Only state Aborted can be set on a query job"
+            )
         return json_response(bulk.abort_query_job(job_id).info(detailed=False))
     return json_response(bulk.query_job(job_id).info(detailed=True))
 
@@ -577,7 +667,11 @@ def bulk_ingest_upload(ctx: Ctx, version: str, job_id: str) -> Response:
 
 def bulk_ingest_results(ctx: Ctx, version: str, job_id: str, kind: str) -> Response:
     """``GET jobs/ingest/{id}/successfulResults|failedResults|unprocessedrecords``."""
-    kinds = {"successfulresults": "successfulResults", "failedresults": "failedResults", "unprocessedrecords": "unprocessedrecords"}
+    kinds = {
+        "successfulresults": "successfulResults",
+        "failedresults": "failedResults",
+        "unprocessedrecords": "unprocessedrecords",
+    }
     canonical = kinds.get(kind.lower().rstrip("/"))
     if canonical is None:
         raise not_found()

@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from salesforce_emulator.admin import ADMIN_HANDLERS
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.faults import FaultRule
+from salesforce_emulator.models.auth import Session
 from salesforce_emulator.models.org import Org
 from salesforce_emulator.responses import HANDLERS, Ctx, error_response, json_response
 from salesforce_emulator.urls import UNCOUNTED, build_map
@@ -50,14 +52,24 @@ class EmulatorApp:
         try:
             endpoint, args = self.url_map.bind_to_environ(request.environ).match()
         except NotFound:
-            return error_response(SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist"))
+            return self._routing_error(
+                request,
+                SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist"),
+            )
         except MethodNotAllowed as exc:
             allowed = ",".join(sorted(exc.valid_methods or []))
-            return error_response(
-                SalesforceApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}")
+            return self._routing_error(
+                request,
+                SalesforceApiError(
+                    405,
+                    "METHOD_NOT_ALLOWED",
+                    f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}",
+                ),
             )
         except HTTPException as exc:
-            return error_response(SalesforceApiError(exc.code or 400, "NOT_FOUND", str(exc.description)))
+            return self._routing_error(
+                request, SalesforceApiError(exc.code or 400, "NOT_FOUND", str(exc.description))
+            )
         if endpoint.startswith("admin_"):
             return self._run(request, endpoint, args, admin=True)
         fault = self.org.faults.pick(endpoint, request.method, request.path)
@@ -66,6 +78,13 @@ class EmulatorApp:
             if early is not None:
                 return early
         return self._run(request, endpoint, args, admin=False)
+
+    def _routing_error(self, request: Request, error: SalesforceApiError) -> Response:
+        response = error_response(error)
+        if request.path.startswith("/services/data"):
+            with self.org.lock:
+                response.headers["Sforce-Limit-Info"] = self.org.limit_info()
+        return response
 
     def _apply_fault(self, fault: FaultRule, request: Request) -> Response | None:
         if fault.kind == "latency":
@@ -83,15 +102,27 @@ class EmulatorApp:
             return Response(status=500)
         if fault.html:
             return Response(SERVICE_UNAVAILABLE_HTML, status=fault.status, mimetype="text/html")
-        error_code = fault.error_code or ("SERVER_UNAVAILABLE" if fault.status >= 500 else "UNKNOWN_EXCEPTION")
+        error_code = fault.error_code or (
+            "SERVER_UNAVAILABLE" if fault.status >= 500 else "UNKNOWN_EXCEPTION"
+        )
         message = fault.message or f"Injected fault {error_code}"
         response = error_response(SalesforceApiError(fault.status, error_code, message))
         response.headers["Sforce-Limit-Info"] = self.org.limit_info()
         return response
 
-    def _run(self, request: Request, endpoint: str, args: dict[str, Any], *, admin: bool) -> Response:
-        ctx = Ctx(self.org, request, self.base_url, api_version=args.get("version", ""), dispatch=self.dispatch_internal)
-        counted = not admin and endpoint not in UNCOUNTED and request.path.startswith("/services/data/v")
+    def _run(
+        self, request: Request, endpoint: str, args: Mapping[str, Any], *, admin: bool
+    ) -> Response:
+        ctx = Ctx(
+            self.org,
+            request,
+            self.base_url,
+            api_version=args.get("version", ""),
+            dispatch=self.dispatch_internal,
+        )
+        counted = (
+            not admin and endpoint not in UNCOUNTED and request.path.startswith("/services/data/v")
+        )
         with self.org.lock:
             try:
                 if not admin and endpoint not in UNAUTHENTICATED:
@@ -105,34 +136,51 @@ class EmulatorApp:
             except (KeyError, TypeError, ValueError) as exc:
                 if not admin:
                     log.exception("emulator error on %s %s", request.method, request.path)
-                response = error_response(SalesforceApiError(400 if admin else 500, "UNKNOWN_EXCEPTION", f"{type(exc).__name__}: {exc}"))
+                response = error_response(
+                    SalesforceApiError(
+                        400 if admin else 500, "UNKNOWN_EXCEPTION", f"{type(exc).__name__}: {exc}"
+                    )
+                )
             if request.path.startswith("/services/data"):
                 response.headers["Sforce-Limit-Info"] = self.org.limit_info()
         return response
 
-    def dispatch_internal(self, request: Request, _origin: str) -> Response:
-        """Answer a composite sub-request (no faults, no extra call counted; lock already held)."""
+    def dispatch_internal(self, request: Request, session: Session | None) -> Response:
+        """Answer a composite sub-request in the caller's ``session``: no faults, no extra call
+        counted, no session use (``token_ttl_calls``) of its own; the lock is already held."""
         try:
             endpoint, args = self.url_map.bind_to_environ(request.environ).match()
         except HTTPException:
-            return error_response(SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist"))
+            return error_response(
+                SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist")
+            )
         if endpoint.startswith("admin_") or endpoint in ("composite_batch", "token", "soap_login"):
-            return error_response(SalesforceApiError(400, "INVALID_BATCH_REQUEST", "Not allowed in a batch"))
-        ctx = Ctx(self.org, request, self.base_url, api_version=args.get("version", ""), dispatch=self.dispatch_internal)
+            return error_response(
+                SalesforceApiError(400, "INVALID_BATCH_REQUEST", "Not allowed in a batch")
+            )
+        ctx = Ctx(
+            self.org,
+            request,
+            self.base_url,
+            api_version=args.get("version", ""),
+            dispatch=self.dispatch_internal,
+        )
         try:
-            ctx.session = self.org.auth.check_bearer(request.headers.get("Authorization"))
+            ctx.session = session or self.org.auth.check_bearer(
+                request.headers.get("Authorization")
+            )
             return HANDLERS[endpoint](ctx, **args)
         except SalesforceApiError as exc:
             return error_response(exc)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """A request handler that does not log every request (keeps test output and benchmarks clean)."""
+    """A request handler that does not log every request (quiet tests and benchmarks)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Do not log successful requests."""
 
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
+    def log(self, type: str, message: str, *args: Any) -> None:
         """Log errors only, through the emulator's logger."""
         if type == "error":
             log.debug(message, *args)
@@ -155,13 +203,18 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="salesforce-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="salesforce-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted."""
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.1)
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
@@ -173,7 +226,12 @@ class EmulatorServer:
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 

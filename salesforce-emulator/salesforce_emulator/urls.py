@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
+
+API_VERSIONS = [f"{major}.0" for major in range(20, 67)]
 
 
 class VersionConverter(BaseConverter):
-    """``v64.0`` style API versions (the ``v`` is part of the rule)."""
+    """``v64.0`` style API versions (the ``v`` is part of the rule); unknown versions are 404."""
 
     regex = r"\d{2}\.\d"
+
+    def to_python(self, value: str) -> str:
+        """The version, or no match (404 NOT_FOUND) when the org does not serve it."""
+        if value not in API_VERSIONS:
+            raise ValidationError
+        return value
 
 
 class AnyPathConverter(BaseConverter):
@@ -41,7 +49,11 @@ RULES = [
     (f"{DATA}/sobjects/<object>", "sobject", ["GET", "POST"]),
     (f"{DATA}/sobjects/<object>/", "sobject", ["GET", "POST"]),
     (f"{DATA}/sobjects/<object>/<record_id>", "record", ["GET", "PATCH", "DELETE"]),
-    (f"{DATA}/sobjects/<object>/<field>/<segment:value>", "record_by_external_id", ["GET", "PATCH"]),
+    (
+        f"{DATA}/sobjects/<object>/<field>/<segment:value>",
+        "record_by_external_id",
+        ["GET", "PATCH"],
+    ),
     (f"{DATA}/query", "query", ["GET"]),
     (f"{DATA}/query/", "query", ["GET"]),
     (f"{DATA}/queryAll", "query_all", ["GET"]),
@@ -61,6 +73,7 @@ RULES = [
     (f"{DATA}/jobs/ingest/<job_id>/batches", "bulk_ingest_upload", ["PUT"]),
     (f"{DATA}/jobs/ingest/<job_id>/batches/", "bulk_ingest_upload", ["PUT"]),
     (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>", "bulk_ingest_results", ["GET"]),
+    (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>/", "bulk_ingest_results", ["GET"]),
     # emulator administration
     ("/__admin/health", "admin_health", ["GET"]),
     ("/__admin/reset", "admin_reset", ["POST"]),

@@ -41,7 +41,7 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """Parse the datetime forms Salesforce accepts (``Z``, ``+0000``, ``+00:00``, with or without ms)."""
+    """Parse the datetime forms Salesforce accepts (``Z``, ``+0000``, ``+00:00``, ms optional)."""
     value = text.strip()
     if value.endswith("Z"):
         value = value[:-1] + "+00:00"

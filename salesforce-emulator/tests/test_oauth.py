@@ -9,7 +9,6 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from salesforce_emulator.models.org import DEMO
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -35,7 +34,14 @@ def rsa_pair() -> tuple[str, str]:
 def assert_token_body(response: requests.Response, instance_url: str) -> str:
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) >= {"access_token", "instance_url", "id", "token_type", "issued_at", "signature"}
+    assert set(body) >= {
+        "access_token",
+        "instance_url",
+        "id",
+        "token_type",
+        "issued_at",
+        "signature",
+    }
     assert "expires_in" not in body
     assert body["token_type"] == "Bearer"
     assert body["instance_url"] == instance_url
@@ -58,7 +64,9 @@ def test_password_grant_concatenates_security_token(emulator):
     )
     access = assert_token_body(good, emulator.url)
     limits = requests.get(
-        f"{emulator.url}/services/data/v64.0/limits", headers={"Authorization": f"Bearer {access}"}, timeout=10
+        f"{emulator.url}/services/data/v64.0/limits",
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=10,
     )
     assert limits.status_code == 200
     without_token = token(
@@ -70,20 +78,37 @@ def test_password_grant_concatenates_security_token(emulator):
 @pytest.mark.parametrize(
     ("form", "error", "description"),
     [
-        ({"client_id": "nope", "username": DEMO.username}, "invalid_client_id", "client identifier invalid"),
-        ({"client_id": DEMO.client_id, "client_secret": "wrong", "username": DEMO.username}, "invalid_client", "invalid client credentials"),
+        (
+            {"client_id": "nope", "username": DEMO.username},
+            "invalid_client_id",
+            "client identifier invalid",
+        ),
+        (
+            {"client_id": DEMO.client_id, "client_secret": "wrong", "username": DEMO.username},
+            "invalid_client",
+            "invalid client credentials",
+        ),
         ({"username": "someone@else.example.com"}, "invalid_grant", "authentication failure"),
     ],
 )
 def test_password_grant_failures(emulator, form, error, description):
-    response = token(emulator.url, grant_type="password", password=DEMO.password + DEMO.security_token, **form)
+    response = token(
+        emulator.url, grant_type="password", password=DEMO.password + DEMO.security_token, **form
+    )
     assert_oauth_error(response, error, description)
 
 
 def test_client_credentials(emulator):
-    good = token(emulator.url, grant_type="client_credentials", client_id=DEMO.client_id, client_secret=DEMO.client_secret)
+    good = token(
+        emulator.url,
+        grant_type="client_credentials",
+        client_id=DEMO.client_id,
+        client_secret=DEMO.client_secret,
+    )
     assert_token_body(good, emulator.url)
-    bad = token(emulator.url, grant_type="client_credentials", client_id=DEMO.client_id, client_secret="x")
+    bad = token(
+        emulator.url, grant_type="client_credentials", client_id=DEMO.client_id, client_secret="x"
+    )
     assert_oauth_error(bad, "invalid_client", "invalid client credentials")
     no_secret = token(emulator.url, grant_type="client_credentials", client_id=DEMO.client_id)
     assert_oauth_error(no_secret, "invalid_client", "invalid client credentials")
@@ -98,15 +123,33 @@ def test_refresh_token(emulator):
         refresh_token=DEMO.refresh_token,
     )
     assert_token_body(good, emulator.url)
-    bad = token(emulator.url, grant_type="refresh_token", client_id=DEMO.client_id, refresh_token="5Aep-nope")
+    bad = token(
+        emulator.url,
+        grant_type="refresh_token",
+        client_id=DEMO.client_id,
+        refresh_token="5Aep-nope",
+    )
     assert_oauth_error(bad, "invalid_grant", "expired access/refresh token")
 
 
 def test_refresh_token_issued_for_new_app(emulator):
-    app = emulator.admin.add_connected_app(client_id="app-2", client_secret="s2", refresh_token_for=DEMO.username)
-    good = token(emulator.url, grant_type="refresh_token", client_id="app-2", client_secret="s2", refresh_token=app["refresh_token"])
+    app = emulator.admin.add_connected_app(
+        client_id="app-2", client_secret="s2", refresh_token_for=DEMO.username
+    )
+    good = token(
+        emulator.url,
+        grant_type="refresh_token",
+        client_id="app-2",
+        client_secret="s2",
+        refresh_token=app["refresh_token"],
+    )
     assert_token_body(good, emulator.url)
-    other_app = token(emulator.url, grant_type="refresh_token", client_id=DEMO.client_id, refresh_token=app["refresh_token"])
+    other_app = token(
+        emulator.url,
+        grant_type="refresh_token",
+        client_id=DEMO.client_id,
+        refresh_token=app["refresh_token"],
+    )
     assert_oauth_error(other_app, "invalid_grant", "expired access/refresh token")
 
 
@@ -118,14 +161,23 @@ def jwt_app(emulator):
 
 
 def assertion(private: str, **overrides: object) -> str:
-    claims = {"iss": "jwt-app", "sub": DEMO.username, "aud": "https://login.salesforce.com", "exp": int(time.time()) + 180}
+    claims = {
+        "iss": "jwt-app",
+        "sub": DEMO.username,
+        "aud": "https://login.salesforce.com",
+        "exp": int(time.time()) + 180,
+    }
     claims.update(overrides)
-    return jwt.encode({k: v for k, v in claims.items() if v is not None}, private, algorithm="RS256")
+    return jwt.encode(
+        {k: v for k, v in claims.items() if v is not None}, private, algorithm="RS256"
+    )
 
 
 def test_jwt_bearer_accepts_login_test_and_own_audience(emulator, jwt_app):
     for audience in ("https://login.salesforce.com", "https://test.salesforce.com", emulator.url):
-        response = token(emulator.url, grant_type=JWT_GRANT, assertion=assertion(jwt_app, aud=audience))
+        response = token(
+            emulator.url, grant_type=JWT_GRANT, assertion=assertion(jwt_app, aud=audience)
+        )
         assert_token_body(response, emulator.url)
 
 
@@ -151,23 +203,38 @@ def test_jwt_signed_with_another_key_is_rejected(emulator, jwt_app):
 
 
 def test_unsupported_grant(emulator):
-    assert_oauth_error(token(emulator.url, grant_type="authorization_code"), "unsupported_grant_type", "grant type not supported")
+    assert_oauth_error(
+        token(emulator.url, grant_type="authorization_code"),
+        "unsupported_grant_type",
+        "grant type not supported",
+    )
 
 
 def rest(url: str, access: str) -> requests.Response:
-    return requests.get(f"{url}/services/data/v64.0/sobjects", headers={"Authorization": f"Bearer {access}"}, timeout=10)
+    return requests.get(
+        f"{url}/services/data/v64.0/sobjects",
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=10,
+    )
 
 
 def test_bad_bearer_is_invalid_session(emulator):
     response = rest(emulator.url, "garbage")
     assert response.status_code == 401
-    assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    assert response.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
     missing = requests.get(f"{emulator.url}/services/data/v64.0/sobjects", timeout=10)
     assert missing.status_code == 401
 
 
 def login(url: str) -> str:
-    response = token(url, grant_type="client_credentials", client_id=DEMO.client_id, client_secret=DEMO.client_secret)
+    response = token(
+        url,
+        grant_type="client_credentials",
+        client_id=DEMO.client_id,
+        client_secret=DEMO.client_secret,
+    )
     return str(response.json()["access_token"])
 
 
@@ -201,7 +268,10 @@ SOAP_LOGIN = """<?xml version="1.0" encoding="utf-8" ?>
 def test_soap_login(emulator):
     body = SOAP_LOGIN.format(username=DEMO.username, password=DEMO.password + DEMO.security_token)
     response = requests.post(
-        f"{emulator.url}/services/Soap/u/64.0", data=body, headers={"SOAPAction": "login", "content-type": "text/xml"}, timeout=10
+        f"{emulator.url}/services/Soap/u/64.0",
+        data=body,
+        headers={"SOAPAction": "login", "content-type": "text/xml"},
+        timeout=10,
     )
     assert response.status_code == 200
     session_id = response.text.split("<sessionId>")[1].split("</sessionId>")[0]

@@ -14,10 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
+from salesforce_emulator.models.org import DEMO
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceMalformedRequest
-
-from salesforce_emulator.models.org import DEMO
 
 
 class LoopbackAdapter(HTTPAdapter):
@@ -29,7 +28,9 @@ class LoopbackAdapter(HTTPAdapter):
 
     def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         parts = urlsplit(request.url)
-        request.url = urlunsplit((self.target.scheme, self.target.netloc, parts.path, parts.query, ""))
+        request.url = urlunsplit(
+            (self.target.scheme, self.target.netloc, parts.path, parts.query, "")
+        )
         return super().send(request, *args, **kwargs)
 
 
@@ -56,7 +57,10 @@ def test_soap_login_and_bad_password(emulator, sf):
     assert sf.sf_instance == urlsplit(emulator.url).netloc
     with pytest.raises(SalesforceAuthenticationFailed, match="INVALID_LOGIN"):
         Salesforce(
-            username=DEMO.username, password="wrong", security_token="", session=routed_session(emulator.url)
+            username=DEMO.username,
+            password="wrong",
+            security_token="",
+            session=routed_session(emulator.url),
         )
 
 
@@ -96,12 +100,21 @@ def test_crud(sf):
     created = sf.Contact.create({"LastName": "Lovelace", "Email": "ada@example.com"})
     assert created["success"] is True
     record = sf.Contact.get(created["id"])
-    assert (record["LastName"], record["Email"], record["Name"]) == ("Lovelace", "ada@example.com", "Lovelace")
+    assert (record["LastName"], record["Email"], record["Name"]) == (
+        "Lovelace",
+        "ada@example.com",
+        "Lovelace",
+    )
     assert sf.Contact.update(created["id"], {"FirstName": "Ada"}) == 204
     assert sf.Contact.get(created["id"])["Name"] == "Ada Lovelace"
     assert sf.Contact.delete(created["id"]) == 204
     assert sf.query(f"SELECT Id FROM Contact WHERE Id = '{created['id']}'")["totalSize"] == 0
-    assert sf.query_all(f"SELECT IsDeleted FROM Contact WHERE Id = '{created['id']}'", include_deleted=True)["records"][0]["IsDeleted"] is True
+    assert (
+        sf.query_all(
+            f"SELECT IsDeleted FROM Contact WHERE Id = '{created['id']}'", include_deleted=True
+        )["records"][0]["IsDeleted"]
+        is True
+    )
 
 
 def test_create_without_last_name_is_rejected(sf):

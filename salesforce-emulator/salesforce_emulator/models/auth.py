@@ -94,7 +94,9 @@ class AuthState:
         user, app, with_refresh = handler(form)
         return self._token_body(user, app, with_refresh=with_refresh)
 
-    def _app(self, client_id: str | None, client_secret: str | None, *, secret_required: bool) -> ConnectedApp | None:
+    def _app(
+        self, client_id: str | None, client_secret: str | None, *, secret_required: bool
+    ) -> ConnectedApp | None:
         if not client_id:
             if secret_required:
                 raise OAuthError("invalid_client_id", "client identifier invalid")
@@ -115,9 +117,11 @@ class AuthState:
             raise OAuthError("invalid_grant", "authentication failure")
         return user, app, False
 
-    def _client_credentials(self, form: Mapping[str, str]) -> tuple[UserLogin, ConnectedApp | None, bool]:
+    def _client_credentials(
+        self, form: Mapping[str, str]
+    ) -> tuple[UserLogin, ConnectedApp | None, bool]:
         app = self._app(form.get("client_id"), form.get("client_secret"), secret_required=True)
-        assert app is not None  # noqa: S101 - secret_required guarantees an app
+        assert app is not None
         user = self.users.get((app.run_as_username or "").lower())
         if user is None:
             raise OAuthError("invalid_grant", "no client credentials user enabled")
@@ -130,7 +134,9 @@ class AuthState:
             raise OAuthError("invalid_grant", "expired access/refresh token")
         return self.users[owner[1]], app, False
 
-    def _jwt(self, form: Mapping[str, str], audience_hosts: tuple[str, ...]) -> tuple[UserLogin, ConnectedApp | None, bool]:
+    def _jwt(
+        self, form: Mapping[str, str], audience_hosts: tuple[str, ...]
+    ) -> tuple[UserLogin, ConnectedApp | None, bool]:
         assertion = form.get("assertion", "")
         try:
             unverified = jwt.decode(assertion, options={"verify_signature": False})
@@ -160,7 +166,9 @@ class AuthState:
             raise OAuthError("invalid_grant", "user hasn't approved this consumer")
         return user, app, False
 
-    def _token_body(self, user: UserLogin, app: ConnectedApp | None, *, with_refresh: bool) -> dict[str, str]:
+    def _token_body(
+        self, user: UserLogin, app: ConnectedApp | None, *, with_refresh: bool
+    ) -> dict[str, str]:
         now = time.time()
         token = f"{ORG_ID[:15]}!" + secrets.token_urlsafe(48)
         session = Session(
@@ -189,7 +197,9 @@ class AuthState:
         """SOAP ``login()``: password plus security token; returns a new session."""
         user = self.users.get(username.lower())
         if user is None or password != user.password + user.security_token:
-            raise OAuthError("INVALID_LOGIN", "Invalid username, password, security token; or user locked out.")
+            raise OAuthError(
+                "INVALID_LOGIN", "Invalid username, password, security token; or user locked out."
+            )
         body = self._token_body(user, None, with_refresh=False)
         return self.sessions[body["access_token"]]
 
@@ -204,15 +214,20 @@ class AuthState:
                 token = value.strip()
         with self._lock:
             session = self.sessions.get(token)
-            if session is not None and session.expires_at is not None and time.time() >= session.expires_at:
+            if (
+                session is not None
+                and session.expires_at is not None
+                and time.time() >= session.expires_at
+            ):
                 del self.sessions[token]
                 session = None
-            if session is not None and session.calls_left is not None:
-                if session.calls_left <= 0:
+            left = session.calls_left if session is not None else None
+            if session is not None and left is not None:
+                if left <= 0:
                     del self.sessions[token]
                     session = None
                 else:
-                    session.calls_left -= 1
+                    session.calls_left = left - 1
         if session is None:
             raise SalesforceApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
         return session

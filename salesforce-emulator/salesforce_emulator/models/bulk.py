@@ -14,7 +14,12 @@ from typing import Any
 
 from salesforce_emulator.catalog import Catalog, ObjectDef
 from salesforce_emulator.exceptions import SalesforceApiError
-from salesforce_emulator.models.queries import QueryEngine, fetch_rows, matching_rowids, new_locator_id
+from salesforce_emulator.models.queries import (
+    QueryEngine,
+    fetch_rows,
+    matching_rowids,
+    new_locator_id,
+)
 from salesforce_emulator.models.records import RecordError, RecordWriter, WriteOptions
 from salesforce_emulator.soql import CompiledQuery
 from salesforce_emulator.values import format_datetime
@@ -46,7 +51,7 @@ def csv_text(rows: list[list[str]]) -> str:
 
 
 def _now() -> str:
-    return format_datetime(dt.datetime.now(dt.UTC))
+    return format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 @dataclass
@@ -193,11 +198,17 @@ class BulkEngine:
         compiled = self.queries.compile(soql, include_deleted=operation == "queryAll")
         obj = compiled.object
         if not obj.bulk_supported:
-            raise SalesforceApiError(400, "INVALIDENTITY", f"Entity '{obj.name}' is not supported by the Bulk API.")
+            raise SalesforceApiError(
+                400, "INVALIDENTITY", f"Entity '{obj.name}' is not supported by the Bulk API."
+            )
         if compiled.selects_compound:
-            raise SalesforceApiError(400, "API_ERROR", "Selecting compound data not supported in Bulk Query")
+            raise SalesforceApiError(
+                400, "API_ERROR", "Selecting compound data not supported in Bulk Query"
+            )
         if compiled.is_count or compiled.is_aggregate:
-            raise SalesforceApiError(400, "API_ERROR", "Aggregate queries are not supported in Bulk Query")
+            raise SalesforceApiError(
+                400, "API_ERROR", "Aggregate queries are not supported in Bulk Query"
+            )
         self.jobs_created += 1
         job = QueryJob(
             id=new_locator_id("750"),
@@ -238,14 +249,18 @@ class BulkEngine:
         job.state = "JobComplete"
         return job
 
-    def query_results(self, job_id: str, *, locator: str | None, max_records: int | None) -> tuple[str, str, int]:
+    def query_results(
+        self, job_id: str, *, locator: str | None, max_records: int | None
+    ) -> tuple[str, str, int]:
         """``GET jobs/query/{id}/results``: (CSV text, next locator or "null", rows in it)."""
         job = self.query_jobs.get(job_id)
         if job is None:
             raise _job_not_found(job_id)
         if job.state != "JobComplete" or job.rowids is None:
             raise SalesforceApiError(
-                400, "INVALIDJOBSTATE", f"Job is in state {job.state}; results are available only in JobComplete"
+                400,
+                "INVALIDJOBSTATE",
+                f"Job is in state {job.state}; results are available only in JobComplete",
             )
         start = decode_locator(locator) if locator else 0
         size = max_records if max_records and max_records > 0 else DEFAULT_MAX_RECORDS
@@ -274,11 +289,15 @@ class BulkEngine:
 
     # --- ingest jobs ------------------------------------------------------------------------
 
-    def create_ingest_job(self, body: dict[str, Any], *, user_id: str, api_version: str) -> IngestJob:
+    def create_ingest_job(
+        self, body: dict[str, Any], *, user_id: str, api_version: str
+    ) -> IngestJob:
         """``POST jobs/ingest``."""
         obj = self.catalog.get(str(body.get("object", "")))
         if obj is None:
-            raise SalesforceApiError(400, "INVALIDJOB", f"Unable to find object: {body.get('object')}")
+            raise SalesforceApiError(
+                400, "INVALIDJOB", f"Unable to find object: {body.get('object')}"
+            )
         operation = body.get("operation")
         if operation not in ("insert", "update", "upsert", "delete", "hardDelete"):
             raise SalesforceApiError(400, "INVALIDJOB", f"Invalid operation: {operation}")
@@ -287,7 +306,10 @@ class BulkEngine:
             ext_field = obj.field(str(external or ""))
             if ext_field is None or not (ext_field.external_id or ext_field.name == "Id"):
                 raise SalesforceApiError(
-                    400, "INVALIDJOB", f"InvalidJob : Field name provided, {external} is not an External ID or indexed field for {obj.name}"
+                    400,
+                    "INVALIDJOB",
+                    f"InvalidJob : Field name provided, {external} is not an External ID or "
+                    f"indexed field for {obj.name}",
                 )
             external = ext_field.name
         if body.get("contentType", "CSV") != "CSV":
@@ -308,24 +330,34 @@ class BulkEngine:
         """``PUT jobs/ingest/{id}/batches``."""
         job = self.ingest_job(job_id)
         if job.state != "Open":
-            raise SalesforceApiError(400, "INVALIDJOBSTATE", f"Job is in state {job.state}; upload requires Open")
+            raise SalesforceApiError(
+                400, "INVALIDJOBSTATE", f"Job is in state {job.state}; upload requires Open"
+            )
         job.csv_chunks.append(text)
 
-    def set_ingest_state(self, job_id: str, state: str, write: Callable[[IngestJob], None]) -> IngestJob:
-        """``PATCH {"state": "UploadComplete" | "Aborted"}``; processing happens on UploadComplete."""
+    def set_ingest_state(
+        self, job_id: str, state: str, write: Callable[[IngestJob], None]
+    ) -> IngestJob:
+        """``PATCH {"state": "UploadComplete" | "Aborted"}``; UploadComplete processes the rows."""
         job = self.ingest_job(job_id)
         if state == "Aborted":
             if job.state in TERMINAL_STATES:
-                raise SalesforceApiError(400, "INVALIDJOBSTATE", f"Job is already in state {job.state}")
+                raise SalesforceApiError(
+                    400, "INVALIDJOBSTATE", f"Job is already in state {job.state}"
+                )
             job.state = "Aborted"
             return job
         if state != "UploadComplete" or job.state != "Open":
-            raise SalesforceApiError(400, "INVALIDJOBSTATE", f"Cannot change state from {job.state} to {state}")
+            raise SalesforceApiError(
+                400, "INVALIDJOBSTATE", f"Cannot change state from {job.state} to {state}"
+            )
         job.state = "UploadComplete"
         write(job)
         return job
 
-    def process(self, job: IngestJob, options: WriteOptions, savepoint: Callable[[Callable[[], None]], None]) -> None:
+    def process(
+        self, job: IngestJob, options: WriteOptions, savepoint: Callable[[Callable[[], None]], None]
+    ) -> None:
         """Apply every uploaded row; each row succeeds or fails on its own."""
         rows: list[list[str]] = []
         for chunk in job.csv_chunks:
@@ -360,7 +392,11 @@ class BulkEngine:
         job.state = "JobComplete"
 
     def _apply(
-        self, job: IngestJob, csv_values: dict[str, str], options: WriteOptions, savepoint: Callable[[Callable[[], None]], None]
+        self,
+        job: IngestJob,
+        csv_values: dict[str, str],
+        options: WriteOptions,
+        savepoint: Callable[[Callable[[], None]], None],
     ) -> tuple[str, bool]:
         values: dict[str, Any] = {}
         for name, text in csv_values.items():
@@ -389,7 +425,9 @@ class BulkEngine:
         savepoint(run)
         return result[0]
 
-    def _upsert(self, job: IngestJob, values: dict[str, Any], options: WriteOptions) -> tuple[str, bool]:
+    def _upsert(
+        self, job: IngestJob, values: dict[str, Any], options: WriteOptions
+    ) -> tuple[str, bool]:
         obj = job.object
         key = job.external_id_field or "Id"
         value = values.get(key)
@@ -399,7 +437,12 @@ class BulkEngine:
             f'SELECT "Id" FROM "{obj.name}" WHERE "{key}" = ?', (value,)
         ).fetchall()
         if len(matches) > 1:
-            raise RecordError("DUPLICATE_EXTERNAL_ID", f"{key}: more than one record found for external id field: {[m[0] for m in matches]}", [key])
+            raise RecordError(
+                "DUPLICATE_EXTERNAL_ID",
+                f"{key}: more than one record found for external id field: "
+                f"{[m[0] for m in matches]}",
+                [key],
+            )
         if matches:
             update = {k: v for k, v in values.items() if k != key or key != "Id"}
             update.pop("Id", None)
@@ -411,10 +454,14 @@ class BulkEngine:
         """``successfulResults/``, ``failedResults/`` or ``unprocessedrecords/`` as CSV."""
         job = self.ingest_job(job_id)
         if kind == "unprocessedrecords":
-            rows = [] if job.state == "JobComplete" else [r for chunk in job.csv_chunks for r in list(csv.reader(io.StringIO(chunk, newline="")))[1:]]
-            return csv_text([job.header, *rows]) if job.header or rows else ""
+            parsed = [list(csv.reader(io.StringIO(chunk, newline=""))) for chunk in job.csv_chunks]
+            header = job.header or next((p[0] for p in parsed if p), [])
+            rows = [] if job.state == "JobComplete" else [r for p in parsed for r in p[1:]]
+            return csv_text([header, *rows]) if header else ""
         if job.state != "JobComplete":
-            raise SalesforceApiError(400, "INVALIDJOBSTATE", f"Job is in state {job.state}; results require JobComplete")
+            raise SalesforceApiError(
+                400, "INVALIDJOBSTATE", f"Job is in state {job.state}; results require JobComplete"
+            )
         if kind == "successfulResults":
             return csv_text([["sf__Id", "sf__Created", *job.header], *job.successes])
         return csv_text([["sf__Id", "sf__Error", *job.header], *job.failures])

@@ -31,12 +31,12 @@ class DemoCredentials:
     """Well-known credentials of the demo org's integration user and connected app."""
 
     username: str = "integration@demo.example.com"
-    password: str = "demo-password"
-    security_token: str = "DEMOTOKEN0000000"
+    password: str = "demo-password"  # noqa: S105 - local test value
+    security_token: str = "DEMOTOKEN0000000"  # noqa: S105 - local test value
     client_id: str = "3MVG9demo.connected.app.consumer.key"
-    client_secret: str = "demo-consumer-secret-0000"
-    refresh_token: str = "5Aep861demoRefreshToken000000000"
-    access_token: str = "00D5g000004DEMO!demoAccessToken0000000000"
+    client_secret: str = "demo-consumer-secret-0000"  # noqa: S105 - local test value
+    refresh_token: str = "5Aep861demoRefreshToken000000000"  # noqa: S105 - local test value
+    access_token: str = "00D5g000004DEMO!demoAccessToken0000000000"  # noqa: S105 - local test value
 
 
 DEMO = DemoCredentials()
@@ -55,14 +55,16 @@ class Org:
     ) -> None:
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL" if db_path != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        self.conn.execute(
+            "PRAGMA journal_mode=WAL" if db_path != ":memory:" else "PRAGMA journal_mode=MEMORY"
+        )
         self.conn.execute("PRAGMA synchronous=OFF")
         self.catalog = catalog or demo_catalog()
         self.hidden_fields: set[tuple[str, str]] = set()
         self.duplicate_rules: set[str] = set()
         self.auth = AuthState()
         self.faults = FaultInjector()
-        self.writer = RecordWriter(self.conn, self.duplicate_rules)
+        self.writer = RecordWriter(self.conn, self.duplicate_rules, self.catalog)
         self.queries = QueryEngine(self.conn, self.catalog, self.hidden_fields, page_size=page_size)
         self.bulk = BulkEngine(self.conn, self.catalog, self.queries, self.writer)
         self.daily_api_limit = daily_api_limit
@@ -101,16 +103,20 @@ class Org:
 
     def install_demo_credentials(self) -> None:
         """Give the first User the demo password, app, refresh token and access token."""
-        row = self.conn.execute('SELECT "Id", "Username" FROM "User" ORDER BY rowid LIMIT 1').fetchone()
+        row = self.conn.execute(
+            'SELECT "Id", "Username" FROM "User" ORDER BY rowid LIMIT 1'
+        ).fetchone()
         if row is None:
             user_obj = self.catalog.get("User")
-            assert user_obj is not None  # noqa: S101 - the User object is part of every catalog
+            assert user_obj is not None
             [user_id] = reserve_ids(self.conn, user_obj, 1)
             self.conn.execute(
                 'INSERT INTO "User" ("Id", "Username", "LastName", "Email", "Alias", "IsActive", '
                 '"TimeZoneSidKey", "LocaleSidKey", "EmailEncodingKey", "LanguageLocaleKey", '
-                '"CreatedDate", "LastModifiedDate", "SystemModstamp", "CreatedById", "LastModifiedById") '
-                "VALUES (?, ?, 'Integration', ?, 'integ', 1, 'America/Los_Angeles', 'en_US', 'UTF-8', "
+                '"CreatedDate", "LastModifiedDate", "SystemModstamp", "CreatedById", '
+                '"LastModifiedById") '
+                "VALUES (?, ?, 'Integration', ?, 'integ', 1, 'America/Los_Angeles', 'en_US', "
+                "'UTF-8', "
                 "'en_US', '2024-01-01T00:00:00.000+0000', '2024-01-01T00:00:00.000+0000', "
                 "'2024-01-01T00:00:00.000+0000', ?, ?)",
                 (user_id, DEMO.username, DEMO.username, user_id, user_id),
@@ -118,7 +124,9 @@ class Org:
             row = (user_id, DEMO.username)
         user_id, username = row
         self.auth.add_user(username, DEMO.password, DEMO.security_token, user_id)
-        self.auth.add_app(ConnectedApp(DEMO.client_id, DEMO.client_secret, run_as_username=username))
+        self.auth.add_app(
+            ConnectedApp(DEMO.client_id, DEMO.client_secret, run_as_username=username)
+        )
         self.auth.refresh_tokens[DEMO.refresh_token] = (DEMO.client_id, username.lower())
         self.auth.add_static_token(DEMO.access_token, username)
 
@@ -205,7 +213,9 @@ class Org:
 
     # --- raw data (admin) ---------------------------------------------------------------------
 
-    def raw_records(self, obj: ObjectDef, where_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    def raw_records(
+        self, obj: ObjectDef, where_ids: list[str] | None = None
+    ) -> list[dict[str, Any]]:
         """Stored rows of an object, in insertion order."""
         sql = f"SELECT * FROM {quote(obj.name)}"
         params: list[str] = []

@@ -6,6 +6,7 @@ import secrets
 import sqlite3
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,9 @@ from salesforce_emulator.soql import CompiledQuery, compile_soql
 MAX_CURSORS_PER_USER = 10
 
 
-def fetch_rows(conn: sqlite3.Connection, compiled: CompiledQuery, rowids: list[int]) -> list[tuple[Any, ...]]:
+def fetch_rows(
+    conn: sqlite3.Connection, compiled: CompiledQuery, rowids: list[int]
+) -> list[Sequence[Any]]:
     """Fetch the rows of ``rowids`` (first column rowid) in the order given."""
     return list(compiled.fetch_page(conn, rowids))
 
@@ -57,11 +60,20 @@ class QueryEngine:
     def compile(self, soql: str, *, include_deleted: bool) -> CompiledQuery:
         """Parse and compile against the catalog and the field-level security settings."""
         return compile_soql(
-            soql, self.catalog, include_deleted=include_deleted, hidden_fields=frozenset(self.hidden_fields)
+            soql,
+            self.catalog,
+            include_deleted=include_deleted,
+            hidden_fields=frozenset(self.hidden_fields),
         )
 
     def start(
-        self, soql: str, *, include_deleted: bool, api_version: str, user_id: str, batch_size: int | None
+        self,
+        soql: str,
+        *,
+        include_deleted: bool,
+        api_version: str,
+        user_id: str,
+        batch_size: int | None,
     ) -> dict[str, Any]:
         """Run a query and answer its first page."""
         compiled = self.compile(soql, include_deleted=include_deleted)
@@ -76,13 +88,18 @@ class QueryEngine:
                 "Your query request was running for too long.",
             )
         if compiled.is_aggregate:
-            assert compiled.aggregate_sql is not None  # noqa: S101 - set for aggregate queries
+            assert compiled.aggregate_sql is not None
             row = self.conn.execute(compiled.aggregate_sql, compiled.params).fetchone()
             return {"totalSize": 1, "done": True, "records": [compiled.render_aggregate(row)]}
         cursor = Cursor(compiled, rowids, user_id)
-        return self._page(cursor, 0, api_version, batch_size, "query" if not include_deleted else "queryAll")
+        resource = "queryAll" if include_deleted else "query"
+        return self._page(
+            cursor, 0, api_version=api_version, batch_size=batch_size, resource=resource
+        )
 
-    def more(self, locator: str, *, api_version: str, batch_size: int | None, resource: str) -> dict[str, Any]:
+    def more(
+        self, locator: str, *, api_version: str, batch_size: int | None, resource: str
+    ) -> dict[str, Any]:
         """Answer ``query/{locator}-{position}``."""
         cursor_id, _, position_text = locator.partition("-")
         self._expire()
@@ -90,18 +107,30 @@ class QueryEngine:
         if cursor is None or not position_text.isdigit() or int(position_text) > len(cursor.rowids):
             raise SalesforceApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         cursor.last_used = time.monotonic()
-        return self._page(cursor, int(position_text), api_version, batch_size, resource, cursor_id)
+        return self._page(
+            cursor,
+            int(position_text),
+            api_version=api_version,
+            batch_size=batch_size,
+            resource=resource,
+            cursor_id=cursor_id,
+        )
 
     def _page(
         self,
         cursor: Cursor,
         position: int,
+        *,
         api_version: str,
         batch_size: int | None,
         resource: str,
         cursor_id: str | None = None,
     ) -> dict[str, Any]:
-        size = self.page_size if batch_size is None else max(200, min(batch_size, 2000, self.page_size))
+        size = (
+            self.page_size
+            if batch_size is None
+            else max(200, min(batch_size, 2000, self.page_size))
+        )
         if batch_size is not None and self.page_size < 200:
             size = self.page_size
         page_ids = cursor.rowids[position : position + size]

@@ -11,7 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from salesforce_emulator.catalog import INTEGER_TYPES, NUMBER_TYPES, STRING_TYPES, FieldDef, ObjectDef
+from salesforce_emulator.catalog import (
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    STRING_TYPES,
+    Catalog,
+    FieldDef,
+    ObjectDef,
+)
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.schema_sql import quote, reserve_ids
 from salesforce_emulator.values import (
@@ -21,10 +28,20 @@ from salesforce_emulator.values import (
     normalize_time,
 )
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 ID_RE = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 SYSTEM_FIELDS = frozenset(
-    {"id", "isdeleted", "createddate", "createdbyid", "lastmodifieddate", "lastmodifiedbyid", "systemmodstamp"}
+    {
+        "id",
+        "isdeleted",
+        "createddate",
+        "createdbyid",
+        "lastmodifieddate",
+        "lastmodifiedbyid",
+        "systemmodstamp",
+    }
 )
 
 
@@ -55,8 +72,8 @@ class WriteOptions:
 
 
 def now_stamp() -> str:
-    """The current time in stored form."""
-    return format_datetime(dt.datetime.now(dt.UTC))
+    """The current time in stored form, in whole seconds (audit fields end in ``.000``)."""
+    return format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 def coerce_value(f: FieldDef, value: Any) -> Any:
@@ -66,15 +83,24 @@ def coerce_value(f: FieldDef, value: Any) -> Any:
     try:
         return _coerce(f, value)
     except (ValueError, TypeError, binascii.Error) as exc:
-        if isinstance(exc, _TooLong):
+        if isinstance(exc, _TooLongError):
             raise RecordError(
                 "STRING_TOO_LONG",
-                f"{f.label or f.name}: data value too large: {str(value)[:40]} (max length={f.length})",
+                f"{f.label or f.name}: data value too large: {str(value)[:40]} "
+                f"(max length={f.length})",
                 [f.name],
             ) from None
         if f.type == "email":
             raise RecordError(
-                "INVALID_EMAIL_ADDRESS", f"{f.label or f.name}: invalid email address: {value}", [f.name]
+                "INVALID_EMAIL_ADDRESS",
+                f"{f.label or f.name}: invalid email address: {value}",
+                [f.name],
+            ) from None
+        if f.type == "reference":
+            raise RecordError(
+                "MALFORMED_ID",
+                f"{f.label or f.name}: id value of incorrect type: {value}",
+                [f.name],
             ) from None
         raise RecordError(
             "INVALID_TYPE_ON_FIELD_IN_RECORD",
@@ -83,7 +109,7 @@ def coerce_value(f: FieldDef, value: Any) -> Any:
         ) from None
 
 
-class _TooLong(ValueError):
+class _TooLongError(ValueError):
     pass
 
 
@@ -94,7 +120,7 @@ def _coerce(f: FieldDef, value: Any) -> Any:
             raise TypeError(value)
         text = str(value)
         if sf_type in STRING_TYPES and f.length and len(text) > f.length:
-            raise _TooLong(text)
+            raise _TooLongError(text)
         if sf_type == "email":
             text = text.strip()
             if text and not EMAIL_RE.match(text):
@@ -133,14 +159,19 @@ def _coerce(f: FieldDef, value: Any) -> Any:
 class RecordWriter:
     """Validates and writes records of one org; callers hold the org lock."""
 
-    def __init__(self, conn: sqlite3.Connection, duplicate_rules: set[str]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, duplicate_rules: set[str], catalog: Catalog
+    ) -> None:
         self.conn = conn
+        self.catalog = catalog
         self.duplicate_rules = duplicate_rules
         self.lock_row_failures = 0
 
     # --- validation -----------------------------------------------------------------------
 
-    def _fields(self, obj: ObjectDef, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    def _fields(
+        self, obj: ObjectDef, values: Mapping[str, Any], *, creating: bool
+    ) -> dict[str, Any]:
         stored: dict[str, Any] = {}
         not_writable: list[str] = []
         for name, value in values.items():
@@ -148,7 +179,11 @@ class RecordWriter:
                 continue
             f = obj.field(name)
             if f is None:
-                raise RecordError("INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}", [name])
+                raise RecordError(
+                    "INVALID_FIELD",
+                    f"No such column '{name}' on sobject of type {obj.name}",
+                    [name],
+                )
             writable = f.createable if creating else f.updateable
             if not writable or not f.is_stored or f.name.lower() in SYSTEM_FIELDS:
                 not_writable.append(f.name)
@@ -158,45 +193,52 @@ class RecordWriter:
             verb = "create" if creating else "update"
             raise RecordError(
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
-                f"Unable to {verb}/update fields: {', '.join(not_writable)}. Please check the security "
-                "settings of this field and verify that it is read/write for your profile or permission set.",
+                f"Unable to {verb}/update fields: {', '.join(not_writable)}. Please check the "
+                "security settings of this field and verify that it is read/write for your "
+                "profile or permission set.",
                 not_writable,
             )
         return stored
 
     def _check_references(self, obj: ObjectDef, stored: Mapping[str, Any]) -> None:
+        """Lookups must name a live record of a referenced object (Salesforce's three failures:
+        wrong object type, no such record, record in the recycle bin)."""
         for name, value in stored.items():
             f = obj.field(name)
             if f is None or f.type != "reference" or value is None:
                 continue
-            prefix = value[:3]
-            targets = [t for t in f.reference_to if self._table_exists(t)]
-            for target in targets:
-                row = self.conn.execute(
-                    f'SELECT 1 FROM {quote(target)} WHERE "Id" = ? OR substr("Id", 1, 15) = ?',
-                    (value, value[:15]),
-                ).fetchone()
-                if row is not None:
-                    break
-            else:
+            targets = [t for t in (self.catalog.get(n) for n in f.reference_to) if t is not None]
+            typed = [t for t in targets if value.startswith(t.key_prefix)]
+            label = f.label or f.name
+            if targets and not typed:
                 raise RecordError(
-                    "INVALID_CROSS_REFERENCE_KEY" if prefix else "MALFORMED_ID",
-                    f"{f.label or f.name}: id value of incorrect type: {value}",
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"{label}: id value of incorrect type: {value}",
                     [f.name],
                 )
-
-    def _table_exists(self, name: str) -> bool:
-        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name = ?", (name,)).fetchone()
-        return row is not None
+            rows = [row for row in (self.get_raw(t, value) for t in typed) if row is not None]
+            if typed and not rows:
+                raise RecordError(
+                    "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [f.name]
+                )
+            if rows and all(row.get("IsDeleted") == 1 for row in rows):
+                raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [f.name])
 
     def _check_required(self, obj: ObjectDef, record: Mapping[str, Any]) -> None:
         missing = [
             f.name
             for f in obj.stored_fields
-            if not f.nillable and f.createable and not f.defaulted_on_create and record.get(f.name) in (None, "")
+            if not f.nillable
+            and f.createable
+            and not f.defaulted_on_create
+            and record.get(f.name) in (None, "")
         ]
         if missing:
-            raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+            raise RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                missing,
+            )
 
     def _check_unique(self, obj: ObjectDef, record: Mapping[str, Any], record_id: str) -> None:
         for f in obj.stored_fields:
@@ -210,11 +252,14 @@ class RecordWriter:
             if clash:
                 raise RecordError(
                     "DUPLICATE_VALUE",
-                    f"duplicate value found: {f.name} duplicates value on record with id: {clash[0]}",
+                    f"duplicate value found: {f.name} duplicates value on record with id: "
+                    f"{clash[0]}",
                     [f.name],
                 )
 
-    def _check_duplicate_rule(self, obj: ObjectDef, record: Mapping[str, Any], record_id: str, options: WriteOptions) -> None:
+    def _check_duplicate_rule(
+        self, obj: ObjectDef, record: Mapping[str, Any], record_id: str, options: WriteOptions
+    ) -> None:
         if obj.name not in self.duplicate_rules or options.allow_duplicate_save:
             return
         email = record.get("Email")
@@ -222,7 +267,8 @@ class RecordWriter:
             return
         deleted = ' AND "IsDeleted" = 0' if obj.field("IsDeleted") else ""
         clash = self.conn.execute(
-            f'SELECT "Id" FROM {quote(obj.name)} WHERE "Email" = ? COLLATE NOCASE AND "Id" != ?{deleted}',
+            f'SELECT "Id" FROM {quote(obj.name)} WHERE "Email" = ? COLLATE NOCASE '
+            f'AND "Id" != ?{deleted}',
             (email, record_id),
         ).fetchone()
         if clash:
@@ -231,19 +277,29 @@ class RecordWriter:
     def _transient_fault(self) -> None:
         if self.lock_row_failures > 0:
             self.lock_row_failures -= 1
-            raise RecordError("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records", [])
+            raise RecordError(
+                "UNABLE_TO_LOCK_ROW",
+                "unable to obtain exclusive access to this record or 1 records",
+                [],
+            )
 
     # --- writes -----------------------------------------------------------------------------
 
     def create(self, obj: ObjectDef, values: Mapping[str, Any], options: WriteOptions) -> str:
         """Insert one record; returns its new Id or raises RecordError."""
         if not obj.createable:
-            raise RecordError("CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type {obj.name} does not support insert", [])
+            raise RecordError(
+                "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY",
+                f"entity type {obj.name} does not support insert",
+                [],
+            )
         if any(k.lower() == "id" for k in values):
-            raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"])
+            raise RecordError(
+                "INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"]
+            )
         self._transient_fault()
         stored = self._fields(obj, values, creating=True)
-        record = self._defaults(obj) | stored
+        record = self.defaults(obj) | stored
         self._check_required(obj, record)
         self._check_references(obj, stored)
         self._check_unique(obj, record, "")
@@ -265,7 +321,8 @@ class RecordWriter:
         self.insert_raw(obj, record)
         return record_id
 
-    def _defaults(self, obj: ObjectDef) -> dict[str, Any]:
+    def defaults(self, obj: ObjectDef) -> dict[str, Any]:
+        """Values a new record gets when not given (field defaults, false for required booleans)."""
         defaults: dict[str, Any] = {}
         for f in obj.stored_fields:
             if f.default_value is not None:
@@ -277,26 +334,51 @@ class RecordWriter:
             defaults["CaseNumber"] = f"{count + 1:08d}"
         return defaults
 
-    def update(self, obj: ObjectDef, record_id: str, values: Mapping[str, Any], options: WriteOptions) -> None:
+    def update(
+        self, obj: ObjectDef, record_id: str, values: Mapping[str, Any], options: WriteOptions
+    ) -> None:
         """Update one record by Id or raise RecordError."""
         current = self.get_raw(obj, record_id)
         if current is None or current.get("IsDeleted") == 1:
-            raise RecordError("ENTITY_IS_DELETED" if current else "INVALID_CROSS_REFERENCE_KEY",
-                              "entity is deleted" if current else f"invalid cross reference id", [])
+            raise RecordError(
+                "ENTITY_IS_DELETED" if current else "INVALID_CROSS_REFERENCE_KEY",
+                "entity is deleted" if current else "invalid cross reference id",
+                [],
+            )
         if not obj.updateable:
-            raise RecordError("CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type {obj.name} does not support update", [])
+            raise RecordError(
+                "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY",
+                f"entity type {obj.name} does not support update",
+                [],
+            )
         self._transient_fault()
         stored = self._fields(obj, values, creating=False)
         merged = current | stored
-        missing = [f.name for f in obj.stored_fields if not f.nillable and f.name in stored and stored[f.name] is None]
+        missing = [
+            f.name
+            for f in obj.stored_fields
+            if not f.nillable and f.name in stored and stored[f.name] is None
+        ]
         if missing:
-            raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+            raise RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                missing,
+            )
         self._check_references(obj, stored)
         self._check_unique(obj, merged, current["Id"])
         self._check_duplicate_rule(obj, merged, current["Id"], options)
         stamp = now_stamp()
-        stored.update({"LastModifiedDate": stamp, "SystemModstamp": stamp, "LastModifiedById": options.user_id})
-        self.update_raw(obj, current["Id"], {k: v for k, v in stored.items() if obj.field(k) is not None})
+        stored.update(
+            {
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "LastModifiedById": options.user_id,
+            }
+        )
+        self.update_raw(
+            obj, current["Id"], {k: v for k, v in stored.items() if obj.field(k) is not None}
+        )
 
     def delete(self, obj: ObjectDef, record_id: str) -> str:
         """Move a record to the recycle bin (``IsDeleted = true``); returns the full Id."""
@@ -306,9 +388,13 @@ class RecordWriter:
         if current.get("IsDeleted") == 1:
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
         if not obj.deletable or obj.field("IsDeleted") is None:
-            raise RecordError("INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support delete", [])
+            raise RecordError(
+                "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support delete", []
+            )
         stamp = now_stamp()
-        self.update_raw(obj, current["Id"], {"IsDeleted": 1, "SystemModstamp": stamp, "LastModifiedDate": stamp})
+        self.update_raw(
+            obj, current["Id"], {"IsDeleted": 1, "SystemModstamp": stamp, "LastModifiedDate": stamp}
+        )
         self.log_deletion(obj, current["Id"], stamp)
         return str(current["Id"])
 
@@ -347,7 +433,8 @@ class RecordWriter:
             return
         assignments = ", ".join(f"{quote(k)} = ?" for k in values)
         self.conn.execute(
-            f'UPDATE {quote(obj.name)} SET {assignments} WHERE "Id" = ?', [*values.values(), record_id]
+            f'UPDATE {quote(obj.name)} SET {assignments} WHERE "Id" = ?',
+            [*values.values(), record_id],
         )
 
     def purge(self, obj: ObjectDef, record_ids: Iterable[str]) -> int:
