@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -22,8 +23,21 @@ if TYPE_CHECKING:
 _DROPPED_HEADERS = frozenset({"authorization", "content-length"})
 
 
+PageBody = Callable[["requests.Response"], dict[str, Any]]
+"""Decodes a query page (once: the stream and its paginator share the result)."""
+
+
 class NextRecordsUrlPaginator(BaseHATEOASPaginator):
-    """Follows ``nextRecordsUrl`` of SOQL query pages until ``done``."""
+    """Follows ``nextRecordsUrl`` of SOQL query pages until ``done``.
+
+    Args:
+        page_body: Decodes a page; defaults to ``response.json()``.
+    """
+
+    def __init__(self, page_body: PageBody | None = None) -> None:
+        """Create the paginator."""
+        super().__init__()
+        self._page_body: PageBody = page_body or (lambda response: response.json())
 
     @override
     def get_next_url(self, response: requests.Response) -> str | None:
@@ -35,7 +49,7 @@ class NextRecordsUrlPaginator(BaseHATEOASPaginator):
         Returns:
             ``/services/data/vNN.N/query/01g...-2000`` or None.
         """
-        body = response.json()
+        body = self._page_body(response)
         if body.get("done", True):
             return None
         next_url = body.get("nextRecordsUrl")
@@ -64,6 +78,7 @@ class SalesforceStream(RESTStream[Any]):
     def __init__(self, tap: Tap, *, session: SalesforceSession, **kwargs: Any) -> None:
         """Create the stream."""
         self.sf_session = session
+        self._last_page: tuple[requests.Response, dict[str, Any]] | None = None
         super().__init__(tap, **kwargs)
 
     @property
@@ -75,7 +90,22 @@ class SalesforceStream(RESTStream[Any]):
     @override
     def get_new_paginator(self) -> NextRecordsUrlPaginator:
         """A fresh ``nextRecordsUrl`` paginator."""
-        return NextRecordsUrlPaginator()
+        return NextRecordsUrlPaginator(self.page_body)
+
+    def page_body(self, response: requests.Response) -> dict[str, Any]:
+        """The decoded page, decimals kept exact; decoded once per response.
+
+        Args:
+            response: A query page.
+
+        Returns:
+            ``{totalSize, done, nextRecordsUrl?, records}``.
+        """
+        last = self._last_page
+        if last is None or last[0] is not response:
+            last = (response, response.json(parse_float=decimal.Decimal))
+            self._last_page = last
+        return last[1]
 
     @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
@@ -147,5 +177,4 @@ class SalesforceStream(RESTStream[Any]):
         Returns:
             The records (decimals kept exact).
         """
-        body = response.json(parse_float=decimal.Decimal)
-        return list(body.get("records") or [])
+        return list(self.page_body(response).get("records") or [])

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesforce_common import SalesforceError
 from salesforce_common.errors import one_line
 
 if TYPE_CHECKING:
@@ -21,11 +22,11 @@ class Describes:
 
     Attributes:
         found: Object API name -> describe body.
-        failed: Object API name -> one-line reason, for objects whose describe failed.
+        missing: Object API name -> one-line reason, for objects the org answered 404 for.
     """
 
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 def global_describe(session: SalesforceSession) -> list[dict[str, Any]]:
@@ -45,13 +46,19 @@ def _chunks(names: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield names[start : start + size]
 
 
-def _failure_reason(result: Any) -> str:
-    """One line from a failed sub-request's ``result`` (an error array, usually)."""
+def _sub_request_error(name: str, status: int, result: Any) -> SalesforceError:
+    """The error of a failed describe sub-request (its ``result`` is an error array)."""
+    code, message = None, one_line(str(result), 200)
     if isinstance(result, list) and result and isinstance(result[0], dict):
-        error = result[0]
-        code = error.get("errorCode") or error.get("statusCode") or "ERROR"
-        return one_line(f"{code}: {error.get('message') or ''}".strip(), 200)
-    return one_line(str(result), 200)
+        code = result[0].get("errorCode") or result[0].get("statusCode")
+        message = one_line(str(result[0].get("message") or ""), 200)
+    return SalesforceError(
+        f"describe of {name} failed: {message}",
+        status=status,
+        error_code=str(code) if code else None,
+        method="GET",
+        path=f"sobjects/{name}/describe (in composite/batch)",
+    )
 
 
 def describe_objects(session: SalesforceSession, names: Sequence[str]) -> Describes:
@@ -62,7 +69,10 @@ def describe_objects(session: SalesforceSession, names: Sequence[str]) -> Descri
         names: Object API names.
 
     Returns:
-        The describes, and the reason for each object that could not be described.
+        The describes, and the objects the org does not have (404).
+
+    Raises:
+        SalesforceError: A describe failed for another reason (permissions, session, ...).
     """
     describes = Describes()
     base = f"/services/data/v{session.api_version}/sobjects"
@@ -75,13 +85,19 @@ def describe_objects(session: SalesforceSession, names: Sequence[str]) -> Descri
         }
         answer = session.request("POST", "composite/batch", json=body).json()
         results = answer.get("results") or []
-        for name, result in zip(chunk, results, strict=False):
+        if len(results) != len(chunk):
+            raise SalesforceError(
+                f"composite/batch answered {len(results)} results for {len(chunk)} describes",
+                method="POST",
+                path="composite/batch",
+            )
+        for name, result in zip(chunk, results, strict=True):
             status = int(result.get("statusCode") or 0)
             if 200 <= status < 300 and isinstance(result.get("result"), dict):
                 describes.found[name] = result["result"]
-            else:
-                reason = f"HTTP {status} {_failure_reason(result.get('result'))}"
-                describes.failed[name] = reason
-        for name in chunk[len(results) :]:
-            describes.failed[name] = "no answer in the composite batch response"
+                continue
+            error = _sub_request_error(name, status, result.get("result"))
+            if status != 404:
+                raise error
+            describes.missing[name] = str(error)
     return describes

@@ -56,7 +56,9 @@ def _compound(properties: Mapping[str, str], nullable: bool) -> dict[str, Any]:
     )
 
 
-def field_schema(field: Mapping[str, Any], *, include_base64: bool = False) -> dict[str, Any] | None:
+def field_schema(
+    field: Mapping[str, Any], *, include_base64: bool = False
+) -> dict[str, Any] | None:
     """Map one describe field to its JSON schema.
 
     ========================================================== =================================
@@ -125,9 +127,9 @@ def build_schema(
     """
     properties: dict[str, Any] = {}
     for field in fields:
-        schema = field_schema(field, include_base64=include_base64)
-        if schema is not None:
-            properties[str(field["name"])] = schema
+        prop = field_schema(field, include_base64=include_base64)
+        if prop is not None:
+            properties[str(field["name"])] = prop
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if PRIMARY_KEY in properties:
         schema["required"] = [PRIMARY_KEY]

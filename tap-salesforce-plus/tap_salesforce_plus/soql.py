@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from urllib.parse import urlencode
+
+MAX_URI_BYTES = 16_384
+"""Salesforce refuses (414/431) a request whose URI plus headers pass this size."""
+HEADER_ALLOWANCE = 2_048
+"""Room kept for the request line's method and the headers (token, user agent, ...)."""
 
 
 def soql_datetime(value: dt.datetime) -> str:
@@ -57,3 +63,31 @@ def build_select(
     if since is not None:
         soql += f" WHERE {replication_key} >= {soql_datetime(since)}"
     return f"{soql} ORDER BY {replication_key} ASC"
+
+
+def query_uri_bytes(base_url: str, resource: str, soql: str) -> int:
+    """Size of the URI of a REST query: ``{base_url}{resource}?q=<encoded SOQL>``.
+
+    Args:
+        base_url: ``{instance}/services/data/vNN.N/``.
+        resource: ``query`` or ``queryAll``.
+        soql: The statement.
+
+    Returns:
+        The URI length in bytes.
+    """
+    return len(base_url.encode()) + len(resource) + 1 + len(urlencode({"q": soql}))
+
+
+def fits_in_uri(base_url: str, resource: str, soql: str) -> bool:
+    """Whether a REST query's URI leaves room for headers within Salesforce's limit.
+
+    Args:
+        base_url: ``{instance}/services/data/vNN.N/``.
+        resource: ``query`` or ``queryAll``.
+        soql: The statement.
+
+    Returns:
+        True when the request can be sent.
+    """
+    return query_uri_bytes(base_url, resource, soql) + HEADER_ALLOWANCE <= MAX_URI_BYTES

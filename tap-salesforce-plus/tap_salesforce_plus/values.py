@@ -84,4 +84,3 @@ def normalize_record(record: dict[str, Any], datetime_fields: Iterable[str]) -> 
         if isinstance(value, str):
             record[name] = normalize_datetime(value)
     return record
-
