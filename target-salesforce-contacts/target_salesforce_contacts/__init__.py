@@ -1,1 +1,1 @@
-"""target-salesforce-contacts."""
+"""target-salesforce-contacts: a Singer target that upserts Salesforce Contacts by email."""

@@ -1,0 +1,289 @@
+"""One run of the target: the session, the checked mapping, and how each batch is written."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from salesforce_common import SalesforceSession
+
+from target_salesforce_contacts.api import ContactsApi
+from target_salesforce_contacts.describe import ContactSchema
+from target_salesforce_contacts.errors import RunStoppedError, TargetError, TooManyRejectsError
+from target_salesforce_contacts.mapping import ContactMapping, StreamMapper
+from target_salesforce_contacts.planning import BatchPlan, Reject, WriteOp, plan, prepare
+from target_salesforce_contacts.rejects import JsonlFile, RejectsFile
+from target_salesforce_contacts.report import RunStats
+from target_salesforce_contacts.settings import MultipleMatchPolicy, TargetSettings
+from target_salesforce_contacts.writers import BulkWriter, CollectionsWriter, Outcome
+
+MAX_LOGGED_IDS = 5
+
+
+class ContactSync:
+    """Looks records up, plans and writes Contacts, dead-letters rejects, counts everything."""
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        settings: TargetSettings,
+        logger: logging.Logger,
+    ) -> None:
+        """Validate the connection settings and prepare the run; sends nothing.
+
+        Args:
+            config: The plugin config (connection settings included).
+            settings: The target settings.
+            logger: The target's logger.
+
+        Raises:
+            ConfigError: Invalid connection settings (one line, no secret).
+        """
+        self.settings = settings
+        self.logger = logger
+        self.session = SalesforceSession(
+            config,
+            max_api_usage_percent=settings.max_api_usage_percent,
+            max_api_calls=settings.max_api_calls,
+            backoff_base=settings.backoff_base_seconds,
+        )
+        self.api = ContactsApi(self.session, allow_duplicate_save=settings.allow_duplicate_save)
+        self.stats = RunStats()
+        self.run_id = uuid.uuid4().hex[:12]
+        self.rejects = RejectsFile(settings.rejects_path, self.run_id)
+        self.plan_file = JsonlFile(settings.plan_path, append=False)
+        self.collections = CollectionsWriter(
+            self.api,
+            max_retries=self.session.settings.max_retries,
+            backoff_base=settings.backoff_base_seconds,
+        )
+        self.bulk = BulkWriter(self.api, self.collections)
+        self._mapping: ContactMapping | None = None
+        self._mappers: dict[str, StreamMapper] = {}
+        self._finished = False
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    @property
+    def mapping(self) -> ContactMapping:
+        """The mapping checked against the org's Contact describe (describes on first use).
+
+        Raises:
+            MappingError: A mapped field is missing or not writable (before any write).
+        """
+        if self._mapping is None:
+            schema = ContactSchema.from_describe(self.api.describe_contact())
+            self._mapping = ContactMapping.build(self.settings, schema)
+        return self._mapping
+
+    def mapper(self, stream: str) -> StreamMapper:
+        """The mapping of one stream (kept across schema changes).
+
+        Args:
+            stream: The stream name.
+
+        Returns:
+            Its mapper.
+        """
+        if stream not in self._mappers:
+            self._mappers[stream] = StreamMapper(stream, self.mapping, self.logger)
+        return self._mappers[stream]
+
+    # -- batches --------------------------------------------------------------------------
+
+    def write_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> None:
+        """Match, plan and write one batch; dead-letter what cannot be written.
+
+        Args:
+            stream: The stream name.
+            records: The batch, in input order.
+
+        Raises:
+            TooManyRejectsError: ``max_rejects`` is exceeded.
+        """
+        mapper = self.mapper(stream)
+        items, local_rejects = prepare(stream, records, mapper)
+        mapper.log_mapping()
+        try:
+            if not self.settings.dry_run:
+                for reject in local_rejects:
+                    self._reject(reject)
+            fields = sorted(mapper.fields)
+            existing = self.api.find_by_email([str(i.email) for i in items], fields)
+            batch = plan(items, existing, self.mapping.schema, self.settings)
+            self._report_multiple_matches(batch)
+            if self.settings.dry_run:
+                batch.rejects[:0] = local_rejects
+                self._write_plan(batch)
+                return
+            self.stats.unchanged += len(batch.unchanged)
+            self.stats.skipped += len(batch.skipped)
+            for reject in batch.rejects:
+                self._reject(reject)
+            writes = batch.writes
+            if writes:
+                writer = (
+                    self.bulk if len(writes) > self.settings.bulk_threshold else self.collections
+                )
+                writer.write(writes, self._record)
+        finally:
+            self.rejects.flush()
+        max_rejects = self.settings.max_rejects
+        if max_rejects is not None and self.stats.rejected > max_rejects:
+            raise TooManyRejectsError(
+                f"max_rejects={max_rejects} exceeded: {self.stats.rejected} records rejected "
+                f"(see {self.settings.rejects_path})"
+            )
+
+    def _reject(self, reject: Reject) -> None:
+        self.stats.rejected += 1
+        self.rejects.add(reject)
+
+    def _record(self, outcome: Outcome) -> None:
+        """Count one write outcome; dead-letter a failed one."""
+        op = outcome.op
+        if not outcome.success:
+            code = outcome.code or "UNKNOWN_EXCEPTION"
+            reason = outcome.message or code
+            self._reject(Reject(op.item, code, reason, outcome.fields, op.contact_id))
+        elif op.is_create:
+            self.stats.created += 1
+            self.stats.recovered += int(outcome.recovered)
+        else:
+            self.stats.updated += 1
+            self.stats.changed_fields.update(op.changes.keys())
+
+    def _report_multiple_matches(self, batch: BatchPlan) -> None:
+        if not batch.multiple_matches:
+            return
+        self.stats.multiple_matches += len(batch.multiple_matches)
+        action = (
+            "updating the oldest"
+            if self.settings.on_multiple_matches is MultipleMatchPolicy.UPDATE_OLDEST
+            else "updating all of them"
+        )
+        examples = "; ".join(
+            f"{item.email}: {', '.join(ids)}"
+            for item, ids in batch.multiple_matches[:MAX_LOGGED_IDS]
+        )
+        self.logger.warning(
+            "%d record(s) match several Contacts, %s (%s%s)",
+            len(batch.multiple_matches),
+            action,
+            examples,
+            "; ..." if len(batch.multiple_matches) > MAX_LOGGED_IDS else "",
+        )
+
+    def _write_plan(self, batch: BatchPlan) -> None:
+        stats = self.stats
+        multiple = {id(item): ids for item, ids in batch.multiple_matches}
+        for op in batch.creates:
+            stats.created += 1
+            self.plan_file.write(self._plan_entry("create", op, fields=op.payload))
+        for op in batch.updates:
+            stats.updated += 1
+            stats.changed_fields.update(op.changes.keys())
+            entry = self._plan_entry("update", op, changes=op.changes)
+            if id(op.item) in multiple:
+                entry["matches"] = multiple[id(op.item)]
+            self.plan_file.write(entry)
+        for settled in batch.unchanged:
+            stats.unchanged += 1
+            self.plan_file.write(
+                {
+                    "action": "unchanged",
+                    "stream": settled.item.stream,
+                    "email": settled.item.email,
+                    "contact_id": settled.contact_id,
+                }
+            )
+        for settled in batch.skipped:
+            stats.skipped += 1
+            self.plan_file.write(
+                {
+                    "action": "skip",
+                    "stream": settled.item.stream,
+                    "email": settled.item.email,
+                    "contact_id": settled.contact_id,
+                    "reason": settled.reason,
+                }
+            )
+        for reject in batch.rejects:
+            stats.rejected += 1
+            self.plan_file.write(
+                {
+                    "action": "reject",
+                    "stream": reject.item.stream,
+                    "email": reject.item.email,
+                    "code": reject.code,
+                    "reason": reject.reason,
+                    "fields": reject.fields,
+                    "contact_id": reject.contact_id,
+                    "record": reject.item.record,
+                }
+            )
+        self.plan_file.flush()
+
+    @staticmethod
+    def _plan_entry(action: str, op: WriteOp, **extra: Any) -> dict[str, Any]:
+        return {
+            "action": action,
+            "stream": op.item.stream,
+            "email": op.item.email,
+            "contact_id": op.contact_id,
+            **extra,
+        }
+
+    # -- end of run -----------------------------------------------------------------------
+
+    def summary(self, *, stopped: bool = False) -> str:
+        """The summary line of the run so far.
+
+        Args:
+            stopped: The run is stopping early.
+
+        Returns:
+            One line.
+        """
+        return self.stats.summary(
+            api_calls=self.session.calls,
+            dry_run=self.settings.dry_run,
+            rejects_path=self.settings.rejects_path,
+            plan_path=self.settings.plan_path,
+            stopped=stopped,
+        )
+
+    def finish(self, *, stopped: bool = False) -> None:
+        """Log the summary and close the files (once).
+
+        Args:
+            stopped: The run ends before the end of its input.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        self.rejects.close()
+        self.plan_file.close()
+        self.logger.info("%s", self.summary(stopped=stopped))
+        self.session.close()
+
+    def stop(self, error: Exception, stream: str, size: int) -> TargetError:
+        """Log the summary of a run that cannot go on; return the one-line error to raise.
+
+        Args:
+            error: Why the batch failed.
+            stream: The stream of the batch.
+            size: Records in the batch.
+
+        Returns:
+            The error ending the run.
+        """
+        self.finish(stopped=True)
+        if isinstance(error, TooManyRejectsError):
+            return error
+        return RunStoppedError(
+            f"Run stopped in a batch of {size} record(s) of stream '{stream}' (no STATE "
+            f"emitted past it; rerunning is safe): {error}"
+        )

@@ -1,0 +1,16 @@
+"""Test set-up of target-salesforce-contacts: a shared emulator serving before collection."""
+
+from __future__ import annotations
+
+import pytest
+from tsc_support import shared_emulator, stop_shared
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the shared emulator: the standard test class is built while tests are collected."""
+    shared_emulator()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the shared emulator."""
+    stop_shared()
