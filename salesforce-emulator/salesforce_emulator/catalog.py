@@ -290,6 +290,8 @@ def text(name: str, length: int = 255, **kw: object) -> FieldDef:
 def typed(name: str, sf_type: str, **kw: object) -> FieldDef:
     """A field of any type with sensible lengths and precisions."""
     defaults: dict[str, object] = {}
+    if sf_type == "string":
+        defaults["length"] = 255
     if sf_type in ("textarea",):
         defaults["length"] = 32000
     elif sf_type in ("email", "phone", "url", "picklist", "multipicklist", "combobox"):
@@ -350,6 +352,11 @@ GEOCODE_ACCURACY = (
 )  # fmt: skip
 
 
+ADDRESS_LENGTHS = {
+    "Street": 255, "City": 40, "State": 80, "PostalCode": 20, "Country": 80, "GeocodeAccuracy": 40,
+}  # fmt: skip
+
+
 def address(prefix: str) -> Iterator[FieldDef]:
     """An address compound field and its components (``BillingStreet``, ...)."""
     compound = f"{prefix}Address"
@@ -359,8 +366,8 @@ def address(prefix: str) -> Iterator[FieldDef]:
         kw: dict[str, object] = {"compound_field_name": compound}
         if sf_type == "picklist":
             kw["picklist_values"] = GEOCODE_ACCURACY
-        if sf_type == "textarea":
-            kw["length"] = 255
+        if suffix in ADDRESS_LENGTHS:
+            kw["length"] = ADDRESS_LENGTHS[suffix]
         if sf_type == "double":
             kw.update(precision=18, scale=15)
         yield typed(prefix + suffix, sf_type, **kw)
@@ -444,7 +451,7 @@ def _account() -> ObjectDef:
                 "Type", "Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other"
             ),
             ref("ParentId", "Account", relationship="Parent"),
-            ref("MasterRecordId", "Account", relationship="MasterRecord"),
+            readonly(ref("MasterRecordId", "Account", relationship="MasterRecord")),
             *address("Billing"),
             *address("Shipping"),
             typed("Phone", "phone"),
@@ -499,7 +506,7 @@ def _contact() -> ObjectDef:
             *system_fields(),
             ref("AccountId", "Account"),
             *person_name(),
-            ref("MasterRecordId", "Contact", relationship="MasterRecord"),
+            readonly(ref("MasterRecordId", "Contact", relationship="MasterRecord")),
             *address("Mailing"),
             *address("Other"),
             typed("Phone", "phone"),
@@ -744,7 +751,7 @@ def _case() -> ObjectDef:
         "500",
         fields=(
             *system_fields(),
-            ref("MasterRecordId", "Case", relationship="MasterRecord"),
+            readonly(ref("MasterRecordId", "Case", relationship="MasterRecord")),
             readonly(text("CaseNumber", 30)),
             ref("ContactId", "Contact"),
             ref("AccountId", "Account"),

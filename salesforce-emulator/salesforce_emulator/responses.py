@@ -656,7 +656,7 @@ def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
                 bulk.process(job, options, ctx.org.run_in_savepoint)
 
         return json_response(bulk.set_ingest_state(job_id, str(state), write).info(detailed=False))
-    return json_response(bulk.ingest_job(job_id).info(detailed=True))
+    return json_response(bulk.poll_ingest_job(job_id).info(detailed=True))
 
 
 def bulk_ingest_upload(ctx: Ctx, version: str, job_id: str) -> Response:

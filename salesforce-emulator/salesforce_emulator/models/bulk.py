@@ -126,6 +126,7 @@ class IngestJob:
     api_version: str
     created_date: str = field(default_factory=_now)
     state: str = "Open"
+    final_state: str | None = None
     csv_chunks: list[str] = field(default_factory=list)
     successes: list[list[str]] = field(default_factory=list)
     failures: list[list[str]] = field(default_factory=list)
@@ -151,12 +152,15 @@ class IngestJob:
             "lineEnding": "LF",
             "columnDelimiter": "COMMA",
         }
+        done = self.state in TERMINAL_STATES
+        processed = len(self.successes) + len(self.failures) if done else 0
+        failed = len(self.failures) if done else 0
         if detailed:
             body.update(
                 {
                     "jobType": "V2Ingest",
-                    "numberRecordsProcessed": len(self.successes) + len(self.failures),
-                    "numberRecordsFailed": len(self.failures),
+                    "numberRecordsProcessed": processed,
+                    "numberRecordsFailed": failed,
                     "retries": 0,
                     "totalProcessingTime": 0,
                     "apiActiveProcessingTime": 0,
@@ -353,6 +357,19 @@ class BulkEngine:
             )
         job.state = "UploadComplete"
         write(job)
+        # Salesforce answers the PATCH with UploadComplete and processes later: report the
+        # outcome only to later polls (the rows are written now, which no client can tell).
+        job.final_state, job.state = job.state, "UploadComplete"
+        return job
+
+    def poll_ingest_job(self, job_id: str) -> IngestJob:
+        """``GET jobs/ingest/{id}``: UploadComplete, then InProgress, then the outcome."""
+        job = self.ingest_job(job_id)
+        if job.final_state is not None:
+            if job.state == "UploadComplete":
+                job.state = "InProgress"
+            elif job.state == "InProgress":
+                job.state, job.final_state = job.final_state, None
         return job
 
     def process(

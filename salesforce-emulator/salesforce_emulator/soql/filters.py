@@ -12,6 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from salesforce_common.soql.ast import And, Comparison, Expr, Literal, Not, Or, OrderItem
+from salesforce_common.soql.date_literals import date_literal_range
+from salesforce_common.soql.parser import iso_datetime
+
 from salesforce_emulator.catalog import (
     ID_TYPES,
     INTEGER_TYPES,
@@ -19,6 +23,7 @@ from salesforce_emulator.catalog import (
     STRING_TYPES,
     FieldDef,
 )
+from salesforce_emulator.exceptions import malformed_query
 from salesforce_emulator.values import (
     format_datetime,
     format_time,
@@ -26,10 +31,7 @@ from salesforce_emulator.values import (
     normalize_datetime,
 )
 
-from .ast import And, Comparison, Expr, Literal, Not, Or, OrderItem
-from .date_literals import date_literal_range
 from .errors import ErrorFactory
-from .parser import iso_datetime
 from .resolver import ROOT_ALIAS, Relation, Resolved, Resolver
 
 _ID_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -82,6 +84,9 @@ def like_pattern(value: str) -> str:
 def negate(sql: str) -> str:
     """Two-valued negation: rows where ``sql`` is NULL count as not matching it."""
     return f"NOT COALESCE(({sql}), 0)"
+
+
+MAX_LITERAL_LENGTH = 4000
 
 
 class FilterCompiler:
@@ -213,7 +218,13 @@ class FilterCompiler:
             return None
         sf_type = field.type
         if sf_type in STRING_TYPES:
-            return self._expect(field, literal, "string") or None
+            text = self._expect(field, literal, "string")
+            if isinstance(text, str) and len(text) > MAX_LITERAL_LENGTH:
+                raise malformed_query(
+                    f"The value for field '{field.name}' is too long: string literals in a "
+                    f"WHERE clause are limited to {MAX_LITERAL_LENGTH} characters."
+                )
+            return text or None
         if sf_type in ID_TYPES:
             return self._id_value(field, literal)
         if sf_type == "boolean":
