@@ -27,6 +27,8 @@ from salesforce_emulator.urls import UNCOUNTED, build_map
 log = logging.getLogger("salesforce_emulator")
 
 UNAUTHENTICATED = frozenset({"token", "soap_login", "versions"})
+MAX_REQUEST_HEAD_BYTES = 16_384
+"""Salesforce refuses a request whose URI plus headers pass this size (414 / 431)."""
 SERVICE_UNAVAILABLE_HTML = (
     "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
     "<p>The server is temporarily unable to service your request. Please try again later.</p>"
@@ -49,6 +51,9 @@ class EmulatorApp:
 
     def handle(self, request: Request) -> Response:
         """Answer one request from outside (faults and counting apply)."""
+        too_large = _oversized_head(request)
+        if too_large is not None:
+            return too_large
         try:
             endpoint, args = self.url_map.bind_to_environ(request.environ).match()
         except NotFound:
@@ -172,6 +177,25 @@ class EmulatorApp:
             return HANDLERS[endpoint](ctx, **args)
         except SalesforceApiError as exc:
             return error_response(exc)
+
+
+def _oversized_head(request: Request) -> Response | None:
+    """414 when the URI alone, 431 when URI plus headers pass Salesforce's 16,384 bytes.
+
+    Salesforce's front end answers these before the API sees the request: an HTML page, no
+    ``Sforce-Limit-Info``, and the call is not counted.
+    """
+    uri = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.full_path
+    uri_bytes = len(str(uri).encode("latin-1", "replace"))
+    header_bytes = sum(len(f"{name}: {value}\r\n".encode()) for name, value in request.headers)
+    if uri_bytes > MAX_REQUEST_HEAD_BYTES:
+        status, title = 414, "414 Request-URI Too Long"
+    elif uri_bytes + header_bytes > MAX_REQUEST_HEAD_BYTES:
+        status, title = 431, "431 Request Header Fields Too Large"
+    else:
+        return None
+    body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+    return Response(body, status=status, mimetype="text/html")
 
 
 class QuietRequestHandler(WSGIRequestHandler):

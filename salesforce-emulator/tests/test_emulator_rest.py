@@ -82,6 +82,23 @@ def test_routing_errors(demo_sf, method, path, status, code):
 # --- describe -------------------------------------------------------------------------------
 
 
+def test_request_head_over_16384_bytes_is_refused(demo_sf):
+    """Salesforce caps URI plus headers at 16,384 bytes: 414 for the URI, 431 with headers."""
+    calls_before = demo_sf.admin.calls()["total"]
+    fields = ", ".join(["Name"] * 3000)
+    response = demo_sf.get("query", params={"q": f"SELECT {fields} FROM Account"})
+    assert response.status_code == 414
+    assert "URI Too Long" in response.text
+    assert "Sforce-Limit-Info" not in response.headers
+
+    filler = "x" * 10_000
+    almost = "SELECT Id FROM Account WHERE Name IN ('" + "y" * 3500 + "', '" + "z" * 3500 + "')"
+    assert demo_sf.get("query", params={"q": almost}).status_code == 200
+    response = demo_sf.get("query", params={"q": almost}, headers={"X-Filler": filler})
+    assert response.status_code == 431
+    assert demo_sf.admin.calls()["total"] == calls_before + 1
+
+
 def test_global_describe(demo_sf):
     body = demo_sf.get("sobjects").json()
     assert body["encoding"] == "UTF-8"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from salesforce_common.soql.lexer import Kind, tokenize
+from salesforce_common.soql.parser import error_location
 from salesforce_emulator.soql import (
     And,
     Comparison,
@@ -18,8 +20,6 @@ from salesforce_emulator.soql import (
     and_where,
     parse_soql,
 )
-from salesforce_emulator.soql.lexer import Kind, tokenize
-from salesforce_emulator.soql.parser import error_location
 
 
 def where_of(condition: str) -> object:

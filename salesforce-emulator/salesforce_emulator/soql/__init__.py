@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .ast import (
+from salesforce_common.soql.ast import (
     And,
     Comparison,
     Count,
@@ -19,8 +19,9 @@ from .ast import (
     format_expr,
     format_query,
 )
+from salesforce_common.soql.parser import SoqlSyntaxError, parse_soql
+
 from .compiler import CompiledQuery, compile_query, compile_soql
-from .parser import SoqlSyntaxError, parse_soql
 
 __all__ = [
     "And",

@@ -19,14 +19,15 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from salesforce_common.soql.ast import Count, CountAll, FieldRef, Query, format_query
+from salesforce_common.soql.parser import SoqlSyntaxError, error_location, parse_soql
+
 from salesforce_emulator.catalog import Catalog, ObjectDef
-from salesforce_emulator.exceptions import malformed_query
+from salesforce_emulator.exceptions import SalesforceApiError, malformed_query
 from salesforce_emulator.schema_sql import quote
 
-from .ast import Count, CountAll, FieldRef, Query, format_query
 from .errors import ErrorFactory, offset_too_large
 from .filters import FilterCompiler
-from .parser import SoqlSyntaxError, error_location, parse_soql
 from .render import Branch, Leaf, Row, RowRenderer
 from .resolver import ROOT_ALIAS, Relation, Resolved, Resolver
 
@@ -105,7 +106,7 @@ def compile_soql(
     try:
         query = parse_soql(soql)
     except SoqlSyntaxError as exc:
-        raise malformed_query(error_location(soql, exc.position) + exc.message) from None
+        raise _syntax_error(soql, exc) from None
     return compile_query(
         query, catalog, include_deleted=include_deleted, hidden_fields=hidden_fields, now=now
     )
@@ -145,7 +146,14 @@ def _with_source(query: Query) -> Query:
     try:
         return parse_soql(text)
     except SoqlSyntaxError as exc:
-        raise malformed_query(error_location(text, exc.position) + exc.message) from None
+        raise _syntax_error(text, exc) from None
+
+
+def _syntax_error(text: str, exc: SoqlSyntaxError) -> SalesforceApiError:
+    """MALFORMED_QUERY for a parse error; constructs the shared parser does not handle are
+    named as unsupported by the emulator (Salesforce itself accepts them)."""
+    message = exc.message + (" by the Salesforce emulator" if exc.unsupported else "")
+    return malformed_query(error_location(text, exc.position) + message)
 
 
 class _Columns:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from salesforce_emulator.exceptions import SalesforceApiError, invalid_field, invalid_type
+from salesforce_common.soql.parser import error_location
 
-from .parser import error_location
+from salesforce_emulator.exceptions import SalesforceApiError, invalid_field, invalid_type
 
 _FIELD_HINT = (
     "If you are attempting to use a custom field, be sure to append the '__c' after the custom "

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from salesforce_common.soql.ast import FieldRef
+
 from salesforce_emulator.catalog import Catalog, FieldDef, ObjectDef
 from salesforce_emulator.schema_sql import quote
 
-from .ast import FieldRef
 from .errors import ErrorFactory
 
 ROOT_ALIAS = "t0"

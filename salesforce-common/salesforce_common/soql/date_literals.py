@@ -1,6 +1,6 @@
 """SOQL relative date literals (``TODAY``, ``LAST_N_DAYS:7``...) as half-open date ranges.
 
-Self-contained (imports nothing else from the package) so it can move to a shared library.
+Pure Python, no I/O: shared by the plugins and the emulator.
 Weeks start on Sunday (the en_US locale); quarters are calendar quarters.
 """
 

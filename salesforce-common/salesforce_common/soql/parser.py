@@ -1,6 +1,6 @@
 """Recursive-descent SOQL parser producing :mod:`.ast` nodes.
 
-Self-contained (imports nothing else from the package) so it can move to a shared library.
+Pure Python, no I/O: shared by the plugins and the emulator.
 
 Grammar (keywords are case-insensitive)::
 
@@ -102,8 +102,8 @@ class _Parser:
     def unexpected(self, token: Token | None = None) -> SoqlSyntaxError:
         token = token or self.current
         if token.is_keyword(*_UNSUPPORTED_CLAUSES):
-            message = f"{token.text.upper()} is not supported by the Salesforce emulator"
-            return SoqlSyntaxError(message, token.pos)
+            message = f"{token.text.upper()} is not supported"
+            return SoqlSyntaxError(message, token.pos, unsupported=True)
         return SoqlSyntaxError(f"unexpected token: {token.describe()}", token.pos)
 
     def expect(self, kind: Kind) -> Token:
@@ -163,8 +163,9 @@ class _Parser:
     def select_item(self) -> SelectItem:
         if self.current.kind is Kind.LPAREN:
             raise SoqlSyntaxError(
-                "child relationship subqueries are not supported by the Salesforce emulator",
+                "child relationship subqueries are not supported",
                 self.current.pos,
+                unsupported=True,
             )
         if self.current.is_keyword("COUNT") and self.peek().kind is Kind.LPAREN:
             return self.count()
@@ -265,8 +266,9 @@ class _Parser:
     def literal_list(self) -> tuple[Literal, ...]:
         if self.current.kind is Kind.LPAREN and self.peek().is_keyword("SELECT"):
             raise SoqlSyntaxError(
-                "semi-join subqueries are not supported by the Salesforce emulator",
+                "semi-join subqueries are not supported",
                 self.peek().pos,
+                unsupported=True,
             )
         self.expect(Kind.LPAREN)
         values = [self.literal()]

@@ -1,6 +1,6 @@
 """SOQL tokenizer: turns statement text into a list of tokens with their positions.
 
-Self-contained (imports nothing else from the package) so it can move to a shared library.
+Pure Python, no I/O: shared by the plugins and the emulator.
 """
 
 from __future__ import annotations
@@ -11,12 +11,21 @@ from enum import Enum
 
 
 class SoqlSyntaxError(Exception):
-    """A statement that is not valid SOQL; ``position`` is a 0-based offset into the text."""
+    """A statement that is not valid SOQL, or uses a construct this parser does not support.
 
-    def __init__(self, message: str, position: int) -> None:
+    Attributes:
+        message: What is wrong.
+        position: 0-based offset into the text.
+        unsupported: True for valid SOQL this parser does not handle (``GROUP BY``,
+            subqueries, ...); callers add who does not support it.
+    """
+
+    def __init__(self, message: str, position: int, *, unsupported: bool = False) -> None:
+        """Create the error."""
         super().__init__(message)
         self.message = message
         self.position = position
+        self.unsupported = unsupported
 
 
 class Kind(Enum):

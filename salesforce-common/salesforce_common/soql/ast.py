@@ -1,6 +1,6 @@
 """SOQL syntax tree: frozen dataclasses, and printing them back as SOQL text.
 
-Self-contained (imports nothing else from the package) so it can move to a shared library.
+Pure Python, no I/O: shared by the plugins and the emulator.
 Positions (``pos``) are 0-based character offsets into the parsed text; they are ignored by
 equality so that a query re-parsed from :func:`format_query` compares equal to the original.
 """
