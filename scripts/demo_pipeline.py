@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pgserver
 import psycopg
+from tap_salesforce_plus.registry import STANDARD_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = "salesforce_demo"
@@ -91,13 +92,6 @@ def main() -> None:
         finally:
             emulator.terminate()
             emulator.wait(timeout=30)
-
-
-STANDARD_TABLES = [
-    "account", "contact", "lead", "opportunity", "opportunity_line_item",
-    "opportunity_contact_role", "case", "campaign", "campaign_member", "task", "event",
-    "email_message", "user", "user_role", "product", "pricebook", "pricebook_entry",
-]  # fmt: skip
 
 
 def print_tables(uri: str, elapsed: float) -> None:

@@ -10,26 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from e2e_support import workspace_executable
 from salesforce_emulator.models.org import DEMO
+from salesforce_emulator.pytest_plugin import rsa_key_pair
 from singer_pipes import write_json
 
 TABLE = "user_role"
-
-
-def rsa_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 def password_flow(emulator: Any) -> dict[str, Any]:
@@ -65,7 +51,7 @@ def access_token_flow(emulator: Any) -> dict[str, Any]:
 
 
 def jwt_bearer_flow(emulator: Any) -> dict[str, Any]:
-    private, public = rsa_pair()
+    private, public = rsa_key_pair()
     emulator.admin.add_connected_app(client_id="e2e-jwt-app", public_key_pem=public)
     return {
         "domain": emulator.url,

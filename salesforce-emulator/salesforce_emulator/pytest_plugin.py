@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from salesforce_emulator.admin_client import AdminClient
 from salesforce_emulator.cli import demo_config
@@ -84,3 +86,20 @@ def demo_emulator() -> Iterator[RunningEmulator]:
     finally:
         running.admin.http.close()
         running.server.stop()
+
+
+def rsa_key_pair() -> tuple[str, str]:
+    """A new RSA key pair as PEM text: (PKCS#8 private key, SubjectPublicKeyInfo public key).
+
+    For JWT bearer tests: register the public key on a connected app, sign with the private one.
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public

@@ -7,28 +7,14 @@ import time
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from salesforce_emulator.models.org import DEMO
+from salesforce_emulator.pytest_plugin import rsa_key_pair
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
 def token(url: str, **form: str) -> requests.Response:
     return requests.post(f"{url}/services/oauth2/token", data=form, timeout=10)
-
-
-def rsa_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 def assert_token_body(response: requests.Response, instance_url: str) -> str:
@@ -155,7 +141,7 @@ def test_refresh_token_issued_for_new_app(emulator):
 
 @pytest.fixture
 def jwt_app(emulator):
-    private, public = rsa_pair()
+    private, public = rsa_key_pair()
     emulator.admin.add_connected_app(client_id="jwt-app", public_key_pem=public)
     return private
 
@@ -197,7 +183,7 @@ def test_jwt_bearer_rejections(emulator, jwt_app, overrides, error, description)
 
 
 def test_jwt_signed_with_another_key_is_rejected(emulator, jwt_app):
-    other_private, _ = rsa_pair()
+    other_private, _ = rsa_key_pair()
     response = token(emulator.url, grant_type=JWT_GRANT, assertion=assertion(other_private))
     assert_oauth_error(response, "invalid_grant", "invalid assertion")
 
