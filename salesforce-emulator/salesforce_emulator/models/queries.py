@@ -15,6 +15,7 @@ from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.soql import CompiledQuery, compile_soql
 
 MAX_CURSORS_PER_USER = 10
+MAX_PAGE_SIZE = 2000
 
 
 def fetch_rows(
@@ -126,13 +127,11 @@ class QueryEngine:
         resource: str,
         cursor_id: str | None = None,
     ) -> dict[str, Any]:
-        size = (
-            self.page_size
-            if batch_size is None
-            else max(200, min(batch_size, 2000, self.page_size))
+        # Sforce-Query-Options batchSize is clamped to 200..2000; the org's page size caps it.
+        requested = (
+            MAX_PAGE_SIZE if batch_size is None else max(200, min(batch_size, MAX_PAGE_SIZE))
         )
-        if batch_size is not None and self.page_size < 200:
-            size = self.page_size
+        size = min(requested, self.page_size)
         page_ids = cursor.rowids[position : position + size]
         rows = fetch_rows(self.conn, cursor.compiled, page_ids)
         records = [cursor.compiled.render_json(row, api_version) for row in rows]
