@@ -3,6 +3,9 @@
 Serves a demo org in a separate process (``salesforce-emulator serve``), appends 50,000 generated
 Contacts, then measures REST query paging (2,000-row pages, following ``nextRecordsUrl`` with one
 ``requests.Session``) and Bulk API 2.0 CSV results (``maxRecords=50000``), in rows per second.
+The peer measured in the same run is the consumer the emulator serves in tests and the demo:
+tap-salesforce-plus extracting the same Contacts over REST to /dev/null. The printed ratio says
+how many times faster the emulator serves than the tap consumes (it must never be the bottleneck).
 
     .venv/bin/python bench/emulator_throughput.py [--contacts 50000]
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import signal
 import subprocess
 import sys
@@ -86,6 +90,24 @@ def bulk_rows_per_second(url: str) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
+def tap_rows_per_second(url: str, workdir: Path) -> tuple[int, float]:
+    config = {
+        "domain": url,
+        "access_token": DEMO.access_token,
+        "tables": ["contact"],
+        "api_type": "rest",
+    }
+    config_path = workdir / "tap.json"
+    config_path.write_text(json.dumps(config))
+    tap = str(Path(sys.executable).with_name("tap-salesforce-plus"))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [tap, "--config", str(config_path)], capture_output=True, text=True, check=True
+    )
+    seconds = time.perf_counter() - started
+    return result.stdout.count('"type":"RECORD"') + result.stdout.count('"type": "RECORD"'), seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -98,14 +120,23 @@ def main() -> None:
             started = time.perf_counter()
             AdminClient(url).generate("Contact", args.contacts)
             print(f"generated {args.contacts} Contacts in {time.perf_counter() - started:.1f}s")
+            rates = {}
             for name, measure in (
-                ("REST query (2000/page)", rest_rows_per_second),
-                ("Bulk 2.0 CSV", bulk_rows_per_second),
+                ("emulator REST query", rest_rows_per_second),
+                ("emulator Bulk 2.0 CSV", bulk_rows_per_second),
+                ("peer: tap-salesforce-plus", lambda u: tap_rows_per_second(u, Path(workdir))),
             ):
                 rows, seconds = measure(url)
+                rates[name] = rows / seconds
                 print(
-                    f"{name:24} {rows:7d} rows in {seconds:5.2f}s = {rows / seconds:9,.0f} rows/s"
+                    f"{name:26} {rows:7d} rows in {seconds:5.2f}s = {rows / seconds:9,.0f} rows/s"
                 )
+            tap_rate = rates["peer: tap-salesforce-plus"]
+            print(
+                f"ratio: the emulator serves REST {rates['emulator REST query'] / tap_rate:.1f}x "
+                f"and Bulk {rates['emulator Bulk 2.0 CSV'] / tap_rate:.1f}x as fast as the tap "
+                "consumes (tap time includes its start-up and discovery)"
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
