@@ -167,6 +167,26 @@ class SalesforceSession:
         """
         return self.request("GET", path, params=params).json()
 
+    def refresh_api_usage(self) -> ApiUsage | None:
+        """Read the org's daily API usage from ``GET limits`` (one API call).
+
+        ``Sforce-Limit-Info`` reports usage on every response; reading ``limits`` first lets
+        the quota guard judge the very first call of a run too.
+
+        Returns:
+            The usage (also kept in :attr:`api_usage`), or None if ``limits`` has no
+            ``DailyApiRequests``.
+        """
+        daily = (self.get_json("limits") or {}).get("DailyApiRequests") or {}
+        try:
+            maximum, remaining = int(daily["Max"]), int(daily["Remaining"])
+        except (KeyError, TypeError, ValueError):
+            return self.api_usage
+        usage = ApiUsage(max(maximum - remaining, 0), maximum)
+        if self.api_usage is None or usage.used >= self.api_usage.used:
+            self.api_usage = usage
+        return self.api_usage
+
     def iter_query(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Run a SOQL query and yield its records, following ``nextRecordsUrl``.
 

@@ -110,32 +110,6 @@ def field_schema(
     return _typed("string", nullable)
 
 
-def build_schema(
-    fields: Iterable[Mapping[str, Any]], *, include_base64: bool = False
-) -> dict[str, Any]:
-    """Build a stream schema from the ``fields`` of a describe, in describe order.
-
-    Compound fields (``BillingAddress``) and their components (``BillingCity``, ...) are
-    both kept: each is a real field.
-
-    Args:
-        fields: The describe's ``fields``.
-        include_base64: Keep base64 fields.
-
-    Returns:
-        A JSON schema object.
-    """
-    properties: dict[str, Any] = {}
-    for field in fields:
-        prop = field_schema(field, include_base64=include_base64)
-        if prop is not None:
-            properties[str(field["name"])] = prop
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if PRIMARY_KEY in properties:
-        schema["required"] = [PRIMARY_KEY]
-    return schema
-
-
 def replication_key_for(fields: Iterable[Mapping[str, Any]]) -> str | None:
     """Choose the replication key: ``SystemModstamp``, else ``LastModifiedDate``, else None.
 
@@ -147,19 +121,3 @@ def replication_key_for(fields: Iterable[Mapping[str, Any]]) -> str | None:
     """
     datetimes = {str(f["name"]) for f in fields if str(f.get("type", "")).lower() == "datetime"}
     return next((key for key in REPLICATION_KEY_CANDIDATES if key in datetimes), None)
-
-
-def datetime_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
-    """Names of the top-level properties with ``format: date-time``.
-
-    Args:
-        schema: A stream schema.
-
-    Returns:
-        The property names, in schema order.
-    """
-    return tuple(
-        name
-        for name, prop in schema.get("properties", {}).items()
-        if prop.get("format") == "date-time"
-    )

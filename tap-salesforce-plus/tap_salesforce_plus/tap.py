@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from salesforce_common import CONNECTION_SETTINGS, SECRET_SETTINGS, SalesforceSession
+from salesforce_common import (
+    CONNECTION_SETTINGS,
+    SECRET_SETTINGS,
+    ConfigError,
+    SalesforceSession,
+)
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from tap_salesforce_plus.cli import SalesforceCommand
+from tap_salesforce_plus.clock import ServerClock
 from tap_salesforce_plus.discovery import describe_objects, global_describe
-from tap_salesforce_plus.options import DEFAULT_LOOKBACK_MINUTES, TapOptions
-from tap_salesforce_plus.registry import STANDARD_TABLES, resolve_tables
-from tap_salesforce_plus.streams import SObjectStream
+from tap_salesforce_plus.formulas import FormulaStream, formula_source
+from tap_salesforce_plus.options import (
+    API_TYPES,
+    DEFAULT_BULK_PAGE_SIZE,
+    DEFAULT_BULK_THRESHOLD,
+    DEFAULT_LOOKBACK_MINUTES,
+    TapOptions,
+)
+from tap_salesforce_plus.query_streams import needed_objects, parse_query, query_source
+from tap_salesforce_plus.registry import STANDARD_TABLES, Table, resolve_tables
+from tap_salesforce_plus.relationships import parent_node, parent_objects
+from tap_salesforce_plus.sources import StreamSource
+from tap_salesforce_plus.streams import SObjectStream, SoqlStream
 
 if TYPE_CHECKING:
     import click
+    from salesforce_common.soql import Query
+
+    from tap_salesforce_plus.options import QuerySpec
+
+MAX_RELATIONSHIP_DEPTH = 5
+"""Salesforce allows five levels of parent relationships in a SOQL path."""
 
 
 class TapSalesforcePlus(Tap):
@@ -55,12 +78,53 @@ class TapSalesforcePlus(Tap):
             examples=[["account", "contact", "custom:My__Community_Group__c"], ["*", "custom:*"]],
         ),
         th.Property(
+            "queries",
+            th.ArrayType(
+                th.ObjectType(
+                    th.Property("name", th.StringType, required=True),
+                    th.Property("soql", th.StringType, required=True),
+                    th.Property("replication_key", th.StringType),
+                    th.Property("primary_keys", th.ArrayType(th.StringType)),
+                )
+            ),
+            description=(
+                "SOQL query streams: `{name, soql, replication_key?, primary_keys?}` each. The "
+                "schema comes from the `FROM` object's describe (parent fields such as "
+                "`Account.Name` become a nested `Account` object). With `replication_key` (a "
+                "datetime field) the tap adds `AND key >= <bookmark>` to the query's `WHERE` "
+                "and sorts by it. Primary key: `Id` when selected, or `primary_keys`. Read "
+                "over REST."
+            ),
+            examples=[
+                [
+                    {
+                        "name": "open_deals",
+                        "soql": "SELECT Id, Name, Amount, Account.Name, SystemModstamp "
+                        "FROM Opportunity WHERE IsClosed = false",
+                        "replication_key": "SystemModstamp",
+                    }
+                ]
+            ],
+        ),
+        th.Property(
+            "relationships",
+            th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+            description=(
+                "Parent records to embed as sub-objects, by stream: e.g. "
+                '`{"case": ["Contact"], "opportunity": ["Account"]}` adds a `Contact` object '
+                "(the parent's fields, or null) to each case record, read in the same query."
+            ),
+            examples=[{"case": ["Contact"], "opportunity": ["Account"]}],
+        ),
+        th.Property(
             "include_deleted",
             th.BooleanType,
             default=False,
             description=(
                 "Read with `queryAll`: deleted (recycle bin) and archived rows are included, "
-                "deleted ones with `IsDeleted` = true, so deletes reach the destination."
+                "deleted ones with `IsDeleted` = true, so deletes reach the destination. Rows "
+                "purged from the recycle bin are reported from `sobjects/{X}/deleted` (last 30 "
+                "days) as `{Id, IsDeleted: true, _sdc_deleted_at}`."
             ),
         ),
         th.Property(
@@ -83,12 +147,51 @@ class TapSalesforcePlus(Tap):
             ),
         ),
         th.Property(
+            "api_type",
+            th.StringType(allowed_values=list(API_TYPES)),
+            default="auto",
+            description=(
+                "How tables are read: `rest` (SOQL `query`), `bulk` (Bulk API 2.0 query jobs, "
+                "CSV results streamed page by page, resumable from the state), or `auto`: Bulk "
+                "API when `SELECT COUNT()` with the same filter is above `bulk_threshold`. "
+                "Objects the Bulk API does not support are read over REST (with a warning)."
+            ),
+        ),
+        th.Property(
+            "bulk_threshold",
+            th.IntegerType(minimum=0),
+            default=DEFAULT_BULK_THRESHOLD,
+            description="With `api_type` `auto`: read a table with the Bulk API above this "
+            "many rows.",
+        ),
+        th.Property(
+            "bulk_page_size",
+            th.IntegerType(minimum=1),
+            default=DEFAULT_BULK_PAGE_SIZE,
+            description=(
+                "Rows per Bulk API result page (`maxRecords`). The state records each page read, "
+                "so an interrupted run resumes at the next page of the same job."
+            ),
+        ),
+        th.Property(
+            "formula_refresh_hours",
+            th.NumberType,
+            description=(
+                "Re-read formula fields (which change without `SystemModstamp` moving) every "
+                "this many hours: each table with formula fields gets a stream "
+                "`<stream>__formulas` with `Id` and those fields, read for the whole table when "
+                "due. Unset: off."
+            ),
+            examples=[24],
+        ),
+        th.Property(
             "max_api_usage_percent",
             th.NumberType,
             description=(
-                "Stop (with an error, state saved) before the org's daily API usage, as "
-                "reported in `Sforce-Limit-Info`, would exceed this percentage. Unset: no "
-                "limit."
+                "Stop cleanly (state saved for every record emitted, exit status 1) before the "
+                "org's daily API usage, read from `limits` at start and `Sforce-Limit-Info` on "
+                "every response, would exceed this percentage. Re-run with the state to resume. "
+                "Unset: no limit."
             ),
             examples=[80],
         ),
@@ -96,8 +199,8 @@ class TapSalesforcePlus(Tap):
             "max_api_calls",
             th.IntegerType(minimum=0),
             description=(
-                "Stop (with an error, state saved) before this run would make more API calls. "
-                "Unset: no limit."
+                "Stop cleanly (state saved, exit status 1) before this run would make more API "
+                "calls. Re-run with the state to resume. Unset: no limit."
             ),
         ),
     ).to_dict()
@@ -110,11 +213,18 @@ class TapSalesforcePlus(Tap):
     @cached_property
     def sf_session(self) -> SalesforceSession:
         """The one org session of the run; creating it validates the connection settings."""
-        return SalesforceSession(
+        session = SalesforceSession(
             self.config,
             max_api_usage_percent=self.config.get("max_api_usage_percent"),
             max_api_calls=self.config.get("max_api_calls"),
         )
+        session.http.hooks["response"].append(self.clock.observe)
+        return session
+
+    @cached_property
+    def clock(self) -> ServerClock:
+        """Salesforce's clock, from the ``Date`` header of its responses."""
+        return ServerClock()
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -152,16 +262,28 @@ class TapSalesforcePlus(Tap):
         return text
 
     @override
-    def discover_streams(self) -> list[SObjectStream]:
-        """One global describe, per-object describes in batches of 25, one stream per table.
+    def discover_streams(self) -> list[SoqlStream]:
+        """One global describe, per-object describes in batches of 25, one stream per table
+        and per query (plus ``<stream>__formulas`` companions with ``formula_refresh_hours``).
 
         Returns:
-            The streams of the tables the org has.
+            The streams of the tables the org has, then the query streams.
         """
         options, session = self.options, self.sf_session
-        tables = resolve_tables(options.tables, global_describe(session), self.logger)
-        describes = describe_objects(session, [table.object_name for table in tables])
-        streams = []
+        queries = [(spec, parse_query(spec)) for spec in options.queries]
+        if session.guard.max_api_usage_percent is not None:
+            session.refresh_api_usage()
+        sobjects = global_describe(session)
+        tables = resolve_tables(options.tables, sobjects, self.logger)
+        self._check_names(tables, [spec.name for spec, _ in queries], sobjects)
+        queryable = {str(e["name"]).lower() for e in sobjects if e.get("queryable")}
+        first = [t.object_name for t in tables]
+        first += [q.from_object for _, q in queries if q.from_object.lower() in queryable]
+        describes = describe_objects(session, list(dict.fromkeys(first)))
+        found = {name.lower(): body for name, body in describes.found.items()}
+        parents = self._relationship_parents(tables, found)
+        self._describe_parents(found, set(parents.values()), queries, queryable)
+        streams: list[SoqlStream] = []
         for table in tables:
             describe = describes.found.get(table.object_name)
             if describe is None:
@@ -171,12 +293,87 @@ class TapSalesforcePlus(Tap):
                     describes.missing.get(table.object_name, "no describe"),
                 )
                 continue
+            nodes = [
+                parent_node(rel, found[obj.lower()], include_base64=options.include_base64)
+                for (stream, rel), obj in parents.items()
+                if stream == table.stream_name and obj.lower() in found
+            ]
             streams.append(
                 SObjectStream(
-                    self, table=table, describe=describe, session=session, options=options
+                    self,
+                    table=table,
+                    describe=describe,
+                    session=session,
+                    options=options,
+                    clock=self.clock,
+                    parents=nodes,
                 )
             )
+            formulas = formula_source(table.stream_name, describe)
+            if options.formula_refresh is not None and formulas is not None:
+                streams.append(self._stream(FormulaStream, formulas))
+        for spec, query in queries:
+            streams.append(self._stream(SoqlStream, query_source(spec, query, found)))
         return streams
+
+    def _describe_parents(
+        self,
+        found: dict[str, dict[str, Any]],
+        parents: set[str],
+        queries: list[tuple[QuerySpec, Query]],
+        queryable: set[str],
+    ) -> None:
+        """Describe the parents of relationships and query paths, level by level (batched)."""
+        for _ in range(MAX_RELATIONSHIP_DEPTH):
+            wanted = {name for name in parents if name.lower() not in found}
+            for spec, query in queries:
+                wanted |= needed_objects(spec, query, found)
+            wanted = {name for name in wanted if name.lower() in queryable}
+            if not wanted:
+                return
+            described = describe_objects(self.sf_session, sorted(wanted)).found
+            found.update((name.lower(), body) for name, body in described.items())
+
+    def _stream(self, cls: type[SoqlStream], source: StreamSource) -> SoqlStream:
+        """A query or formulas stream of this tap."""
+        return cls(
+            self, source=source, session=self.sf_session, options=self.options, clock=self.clock
+        )
+
+    def _check_names(
+        self, tables: list[Table], query_names: list[str], sobjects: list[dict[str, Any]]
+    ) -> None:
+        """Query names must not repeat a table's stream name; relationships must name tables
+        (one that exists but is not synced is only reported)."""
+        table_names = {t.stream_name for t in tables}
+        for name in query_names:
+            if name in table_names:
+                raise ConfigError(
+                    f"queries: query {name!r}: its name is the name of a table stream; "
+                    "rename the query"
+                )
+        known = set(STANDARD_TABLES) | {str(e["name"]).lower() for e in sobjects}
+        for name in sorted(set(self.options.relationships) - table_names):
+            if name not in known:
+                raise ConfigError(
+                    f"relationships: {name} is not a table stream "
+                    f"(synced tables: {', '.join(sorted(table_names))})"
+                )
+            self.logger.warning("relationships: table %s is not synced; ignoring it", name)
+
+    def _relationship_parents(
+        self, tables: list[Table], describes: Mapping[str, Mapping[str, Any]]
+    ) -> dict[tuple[str, str], str]:
+        """``(stream, relationship) -> parent object`` for the ``relationships`` setting."""
+        parents: dict[tuple[str, str], str] = {}
+        for table in tables:
+            names = self.options.relationships.get(table.stream_name)
+            describe = describes.get(table.object_name.lower())
+            if not names or describe is None:
+                continue
+            for rel, obj in parent_objects(table.stream_name, describe, names).items():
+                parents[table.stream_name, rel] = obj
+        return parents
 
     @classmethod
     @override

@@ -14,6 +14,7 @@ from typing import Any
 
 REST_UTC_SUFFIX = "+0000"
 _REST_UTC_LENGTH = len("2024-07-15T20:18:56.000+0000")
+_OUTPUT_LENGTH = len("2024-07-15T20:18:56.000Z")
 
 
 def parse_datetime(value: str) -> dt.datetime:
@@ -53,7 +54,7 @@ def normalize_datetime(value: str) -> str:
     """Normalise a datetime string to ``2024-07-15T20:18:56.000Z``.
 
     Args:
-        value: Any ISO 8601 datetime; Salesforce's REST form takes a fast path.
+        value: Any ISO 8601 datetime; Salesforce's REST and Bulk API forms take a fast path.
 
     Returns:
         The normalised string.
@@ -63,6 +64,8 @@ def normalize_datetime(value: str) -> str:
     """
     if len(value) == _REST_UTC_LENGTH and value.endswith(REST_UTC_SUFFIX) and value[19] == ".":
         return value[:23] + "Z"
+    if len(value) == _OUTPUT_LENGTH and value[23] == "Z" and value[19] == "." and value[10] == "T":
+        return value
     return format_datetime(parse_datetime(value))
 
 

@@ -21,6 +21,8 @@ SHARED_SCALE = 200
 """Small: the standard test suite syncs the whole org."""
 
 CUSTOM_OBJECTS = ("My__Community_Group__c", "Project__c")
+COUNT_PREFIX = "SELECT COUNT()"
+BULK = "jobs/query"
 ALL_TABLES = ["*", "custom:*"]
 
 _shared: list[RunningEmulator] = []
@@ -81,8 +83,22 @@ class TapRun:
         return [m["value"] for m in self.messages if m["type"] == "STATE"][-1]
 
     def soql(self, object_name: str) -> list[str]:
-        """SOQL statements sent for an object (first pages only)."""
-        return [q for _, q in self.queries if f" FROM {object_name}" in q]
+        """SOQL reads sent for an object (first pages only; ``COUNT()`` probes left out)."""
+        return [
+            q
+            for resource, q in self.queries
+            if f" FROM {object_name}" in q and not q.startswith(COUNT_PREFIX) and resource != BULK
+        ]
+
+    def bulk_soql(self, object_name: str) -> list[str]:
+        """SOQL of the Bulk API query jobs created for an object."""
+        return [
+            q for resource, q in self.queries if resource == BULK and f" FROM {object_name}" in q
+        ]
+
+    def counts_sent(self, object_name: str) -> list[str]:
+        """``SELECT COUNT()`` probes sent for an object (``api_type`` auto)."""
+        return [q for _, q in self.queries if q.startswith(f"{COUNT_PREFIX} FROM {object_name}")]
 
 
 def make_tap(
@@ -97,9 +113,12 @@ def make_tap(
     run = TapRun(tap, writer.messages)
 
     def record_query(response: Any, *args: Any, **kwargs: Any) -> None:
-        url = urlsplit(response.request.url)
+        request = response.request
+        url = urlsplit(request.url)
         if "q" in (params := parse_qs(url.query)):
             run.queries.append((url.path.rsplit("/", 1)[-1], params["q"][0]))
+        elif request.method == "POST" and url.path.endswith("/jobs/query") and request.body:
+            run.queries.append((BULK, json.loads(request.body)["query"]))
 
     tap.sf_session.http.hooks["response"].append(record_query)
     return run

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from salesforce_common import SessionExpiredError
@@ -92,3 +93,31 @@ def test_access_token_expiry_is_a_clear_one_line_error(emulator: RunningEmulator
     assert "\n" not in message
     assert message.startswith("INVALID_SESSION_ID: the access_token is expired or invalid")
     assert emulator.access_token not in message
+
+
+def test_cursors_expired_mid_read_restart_from_the_last_row_on_every_stream(
+    emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``admin.expire_cursors()`` after each first page: every stream re-runs its query from
+    its last emitted row and ends complete, without duplicates."""
+    config = {**paged(emulator), "api_type": "rest"}
+    run = make_tap(config)
+    expired: set[str] = set()
+
+    def expire_after_first_page(response: Any, *args: Any, **kwargs: Any) -> None:
+        soql = parse_qs(urlsplit(response.request.url).query).get("q", [""])[0]
+        object_name = soql.partition(" FROM ")[2].split(" ")[0]
+        if object_name and object_name not in expired:
+            expired.add(object_name)
+            emulator.admin.expire_cursors()
+
+    run.tap.sf_session.http.hooks["response"].append(expire_after_first_page)
+    with caplog.at_level(logging.WARNING):
+        run.tap.sync_all()
+    assert_complete(run, emulator)
+    for stream in TABLES:
+        assert f"cursor of stream {stream} expired (INVALID_QUERY_LOCATOR)" in caplog.text
+        records = run.records(stream)
+        assert (
+            run.state["bookmarks"][stream]["replication_key_value"] == records[-1]["SystemModstamp"]
+        )

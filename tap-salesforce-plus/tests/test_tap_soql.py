@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from tap_salesforce_plus.soql import build_select, soql_datetime
+from salesforce_common.soql import Query, format_query, parse_soql
+from tap_salesforce_plus.soql import count_query, field_ref, read_query, soql_datetime
 from tapsf_support import make_tap, shared_emulator, sync
 
 BOOKMARK = "2024-07-15T20:18:56.000Z"
@@ -20,18 +21,45 @@ def test_soql_datetime_is_utc_rounded_down_to_the_second() -> None:
     )
 
 
-def test_build_select_shapes() -> None:
+def build_select(base: Query, terms: list[str], **window: Any) -> str:
+    return format_query(read_query(base, terms, **window))
+
+
+def test_read_query_shapes() -> None:
+    account = Query(select=(field_ref("Id"),), from_object="Account")
     since = dt.datetime(2024, 7, 15, 20, 18, 56, tzinfo=dt.UTC)
-    assert build_select("Account", ["Id", "Name"]) == "SELECT Id, Name FROM Account"
-    assert build_select("Account", ["Id"], replication_key="SystemModstamp") == (
+    until = dt.datetime(2024, 7, 16, tzinfo=dt.UTC)
+    key = "SystemModstamp"
+    assert build_select(account, ["Id", "Name"]) == "SELECT Id, Name FROM Account"
+    assert build_select(account, ["Id"], replication_key=key) == (
         "SELECT Id FROM Account ORDER BY SystemModstamp ASC"
     )
-    assert build_select("Account", ["Id"], replication_key="SystemModstamp", since=since) == (
+    assert build_select(account, ["Id"], replication_key=key, since=since) == (
         "SELECT Id FROM Account WHERE SystemModstamp >= 2024-07-15T20:18:56Z "
         "ORDER BY SystemModstamp ASC"
     )
+    bulk = read_query(account, ["Id"], replication_key=key, since=since, until=until, ordered=False)
+    assert format_query(bulk) == (
+        "SELECT Id FROM Account WHERE SystemModstamp >= 2024-07-15T20:18:56Z AND "
+        "SystemModstamp < 2024-07-16T00:00:00Z"
+    )
+    assert format_query(count_query(bulk)) == format_query(bulk).replace(
+        "SELECT Id", "SELECT COUNT()"
+    )
     with pytest.raises(ValueError, match="no fields"):
-        build_select("Account", [])
+        build_select(account, [])
+    with pytest.raises(ValueError, match="need a replication_key"):
+        build_select(account, ["Id"], since=since)
+
+
+def test_window_is_anded_to_a_user_condition_in_parentheses() -> None:
+    user = parse_soql("SELECT Id FROM Lead WHERE Status = 'Open' OR Rating = 'Hot' LIMIT 10")
+    since = dt.datetime(2024, 7, 15, tzinfo=dt.UTC)
+    text = build_select(user, ["Id", "Name"], replication_key="SystemModstamp", since=since)
+    assert text == (
+        "SELECT Id, Name FROM Lead WHERE (Status = 'Open' OR Rating = 'Hot') AND "
+        "SystemModstamp >= 2024-07-15T00:00:00Z ORDER BY SystemModstamp ASC LIMIT 10"
+    )
 
 
 def account_only_catalog(config: dict[str, Any], fields: set[str]) -> dict[str, Any]:
@@ -102,13 +130,14 @@ def test_exact_soql_sent(
     catalog = account_only_catalog(config, {"Name"})
     run = sync(config, state=state, catalog=catalog)
     expected = f"SELECT {ACCOUNT_FIELDS} FROM Account{where} ORDER BY SystemModstamp ASC"
-    assert run.queries == [(resource, expected)]
+    count = f"SELECT COUNT() FROM Account{where}"
+    assert run.queries == [(resource, count), (resource, expected)]
     assert run.counts()["account"] > 0
     assert set(run.records("account")[0]) == {"Id", "Name", "SystemModstamp"}
 
 
 def test_every_selected_field_is_queried_by_default() -> None:
-    run = sync(shared_emulator().config(tables=["account"]))
+    run = sync(shared_emulator().config(tables=["account"], api_type="rest"))
     [(resource, soql)] = run.queries
     properties = list(run.schema("account")["properties"])
     assert resource == "query"

@@ -7,10 +7,9 @@ import logging
 from typing import Any
 
 import pytest
-from salesforce_common import ApiQuotaGuardError, SalesforceError
 from salesforce_emulator.pytest_plugin import RunningEmulator
 from tap_salesforce_plus.values import format_datetime, parse_datetime
-from tapsf_support import ALL_TABLES, make_tap, shared_emulator, stored_counts, sync
+from tapsf_support import ALL_TABLES, shared_emulator, stored_counts, sync
 
 
 def ids(records: list[dict[str, Any]]) -> list[str]:
@@ -170,40 +169,3 @@ def test_stream_maps_and_flattening_apply() -> None:
     assert "Description" not in record
     assert "BillingAddress__city" in record
     assert "BillingAddress__city" in run.schema("account")["properties"]
-
-
-def test_object_too_wide_for_a_rest_query_fails_clearly_unless_fields_are_deselected(
-    emulator: RunningEmulator,
-) -> None:
-    fields = [{"name": f"Quarterly_Measurement_{n:03d}__c", "type": "double"} for n in range(500)]
-    emulator.admin.define_object({"name": "Wide_Metrics__c", "fields": fields})
-    emulator.admin.generate("Wide_Metrics__c", 5)
-    config = emulator.config(tables=["custom:Wide_Metrics__c"])
-    run = make_tap(config)
-    with pytest.raises(SalesforceError) as caught:
-        run.tap.sync_all()
-    assert str(caught.value).startswith(
-        "stream wide_metrics__c: the query of its 509 selected fields needs a "
-    )
-    assert "byte limit for REST queries; deselect fields of Wide_Metrics__c" in str(caught.value)
-    assert run.queries == []
-
-    catalog = run.tap.catalog_dict
-    for item in catalog["streams"][0]["metadata"]:
-        if item["breadcrumb"][-1:] and item["breadcrumb"][-1].endswith("__c"):
-            item["metadata"]["selected"] = item["breadcrumb"][-1] < "Quarterly_Measurement_100"
-    narrowed = sync(config, catalog=catalog)
-    assert len(narrowed.records("wide_metrics__c")) == 5
-    assert len(narrowed.records("wide_metrics__c")[0]) == 109
-
-
-def test_api_call_guard_stops_the_run_with_state_for_finished_streams() -> None:
-    config = shared_emulator().config(tables=["account", "contact", "lead"], max_api_calls=4)
-    run = make_tap(config)  # discovery: sobjects + one composite/batch
-    with pytest.raises(ApiQuotaGuardError, match="max_api_calls is 4") as caught:
-        run.tap.sync_all()
-    assert "\n" not in str(caught.value)
-    assert run.counts()["account"] > 0
-    assert run.counts()["contact"] > 0
-    assert run.counts()["lead"] == 0
-    assert set(run.state["bookmarks"]) >= {"account", "contact"}

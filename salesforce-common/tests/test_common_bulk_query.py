@@ -1,0 +1,114 @@
+"""The Bulk API 2.0 query client against the emulator: pages, polling, failures, short reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from salesforce_common import NotFoundError, SalesforceError, SalesforceSession
+from salesforce_common.bulk_query import (
+    BulkJobFailedError,
+    BulkQueryClient,
+    BulkShortReadError,
+    is_unsupported_object,
+)
+from salesforce_emulator.pytest_plugin import RunningEmulator
+
+SOQL = "SELECT Id, Name, Description FROM Account"
+
+
+def client_for(emulator: RunningEmulator, sleeps: list[float] | None = None) -> BulkQueryClient:
+    session = SalesforceSession(emulator.config(), backoff_base=0.0)
+    recorded = [] if sleeps is None else sleeps
+    return BulkQueryClient(session, sleep=recorded.append)
+
+
+def read_all(
+    client: BulkQueryClient, soql: str, **kwargs: Any
+) -> tuple[list[str], list[list[str]]]:
+    job = client.create(soql)
+    info = client.wait(job["id"])
+    header: list[str] = []
+    rows: list[list[str]] = []
+    for page in client.result_pages(
+        job["id"], expected_total=info["numberRecordsProcessed"], **kwargs
+    ):
+        header = page.header
+        rows.extend(page.rows())
+    client.delete(job["id"])
+    return header, rows
+
+
+def test_pages_are_streamed_and_checked(emulator: RunningEmulator) -> None:
+    text = 'Line one,\nline "two", naïve café ✓'
+    [inserted] = emulator.admin.insert("Account", [{"Name": "Quirky", "Description": text}])
+    client = client_for(emulator)
+    header, rows = read_all(client, SOQL, max_records=7)
+    live = [r for r in emulator.admin.records("Account") if not r["IsDeleted"]]
+    assert header == ["Id", "Name", "Description"]
+    assert len(rows) == len(live)
+    assert len({row[0] for row in rows}) == len(rows)
+    assert [row[2] for row in rows if row[0] == inserted["Id"]] == [text]
+    calls = emulator.admin.calls()["by_endpoint"]
+    assert calls["bulk_query_results"] == -(-len(live) // 7)
+    assert calls["bulk_query_job"] >= 2  # polls, then the DELETE
+    with pytest.raises(NotFoundError):
+        client.info(client.create(SOQL)["id"] + "x")
+
+
+def test_polling_backs_off_from_a_quarter_second_and_is_capped(
+    emulator: RunningEmulator,
+) -> None:
+    emulator.admin.settings(bulk={"stuck_polls": 12})
+    sleeps: list[float] = []
+    client = client_for(emulator, sleeps)
+    client.poll_max = 2.0
+    _, rows = read_all(client, SOQL)
+    assert rows
+    assert sleeps[0] == 0.25
+    assert sleeps == sorted(sleeps)
+    assert sleeps[1] > sleeps[0]
+    assert max(sleeps) == 2.0
+    assert len(sleeps) == 14
+
+
+def test_failed_job_carries_salesforce_error_message(emulator: RunningEmulator) -> None:
+    emulator.admin.settings(bulk={"fail_next": "Query timed out in the background"})
+    client = client_for(emulator)
+    job = client.create(SOQL)
+    with pytest.raises(BulkJobFailedError) as caught:
+        client.wait(job["id"])
+    assert "ended Failed: Query timed out in the background" in str(caught.value)
+
+
+def test_short_read_is_an_error(emulator: RunningEmulator) -> None:
+    emulator.admin.settings(bulk={"short_read_rows": 5})
+    with pytest.raises(BulkShortReadError, match="incomplete"):
+        read_all(client_for(emulator), SOQL, max_records=50)
+
+
+def test_page_count_mismatch_is_an_error(emulator: RunningEmulator) -> None:
+    client = client_for(emulator)
+    job = client.create(SOQL)
+    client.wait(job["id"])
+    page = next(client.result_pages(job["id"], max_records=10))
+    page.expected_rows = 11
+    with pytest.raises(BulkShortReadError, match="announced 11 rows"):
+        list(page.rows())
+
+
+def test_unsupported_object_is_recognised(emulator: RunningEmulator) -> None:
+    emulator.admin.set_object_flags("Lead", bulk_supported=False)
+    with pytest.raises(SalesforceError) as caught:
+        client_for(emulator).create("SELECT Id FROM Lead")
+    assert is_unsupported_object(caught.value)
+    assert not is_unsupported_object(SalesforceError("x", error_code="API_ERROR"))
+
+
+def test_refresh_api_usage_reads_limits(emulator: RunningEmulator) -> None:
+    emulator.admin.settings(daily_api_limit=1000, api_used=400)
+    session = SalesforceSession(emulator.config())
+    usage = session.refresh_api_usage()
+    assert usage is not None
+    assert (usage.used, usage.max) == (401, 1000)
+    assert session.api_usage == usage
