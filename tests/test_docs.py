@@ -23,7 +23,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_plugin_settings_tables_are_generated_from_about():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "update_readme_settings.py"), "--check"],
+        [sys.executable, str(ROOT / "scripts" / "sync_settings.py"), "--check"],
         capture_output=True,
         text=True,
         check=False,
