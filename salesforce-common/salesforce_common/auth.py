@@ -37,6 +37,7 @@ from singer_sdk.authenticators import (
 
 from salesforce_common.domain import parse_origin
 from salesforce_common.errors import AuthenticationError, ConfigError, SessionExpiredError
+from salesforce_common.settings import CREDENTIAL_SETTINGS
 
 if TYPE_CHECKING:
     from salesforce_common.domain import LoginEndpoints
@@ -426,18 +427,7 @@ _DECISIVE_RULES = (_ACCESS_TOKEN, _JWT, _REFRESH, _PASSWORD)
 
 
 def _names(names: set[str] | frozenset[str]) -> str:
-    order = (
-        "access_token",
-        "username",
-        "password",
-        "security_token",
-        "client_id",
-        "client_secret",
-        "refresh_token",
-        "private_key",
-        "private_key_passphrase",
-    )
-    return ", ".join(n for n in order if n in names)
+    return ", ".join(n for n in CREDENTIAL_SETTINGS if n in names)
 
 
 def select_flow(present: set[str] | frozenset[str]) -> str:
