@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 from salesforce_emulator.admin_client import AdminClient
+from salesforce_emulator.clients import serve_in_subprocess
 from salesforce_emulator.models.org import DEMO
 
 VERSION = "64.0"
@@ -32,21 +33,6 @@ FIELDS = (
     "Id, FirstName, LastName, Email, Phone, Title, AccountId, MailingCity, CreatedDate, "
     "SystemModstamp"
 )
-
-
-def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    ready = workdir / "ready.txt"
-    command = str(Path(sys.executable).with_name("salesforce-emulator"))
-    process = subprocess.Popen(
-        [command, "serve", "--port", "0", "--scale", "1000", "--ready-file", str(ready)],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not (ready.exists() and ready.read_text()):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the emulator did not start")
-        time.sleep(0.05)
-    return process, ready.read_text().strip()
 
 
 def rest_rows_per_second(url: str) -> tuple[int, float]:
@@ -115,7 +101,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        process, url = start_server(Path(workdir))
+        process, url = serve_in_subprocess(Path(workdir))
         try:
             started = time.perf_counter()
             AdminClient(url).generate("Contact", args.contacts)

@@ -23,31 +23,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import requests
-from requests.adapters import HTTPAdapter
 from salesforce_emulator.admin_client import AdminClient
+from salesforce_emulator.clients import routed_session, serve_in_subprocess
 from salesforce_emulator.models.org import DEMO
 
 VERSION = "64.0"
 TIME = "/usr/bin/time"
 TAP_RATE = re.compile(r"Stream account: (\d+) rows in ([\d.]+) s")
-
-
-def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    ready = workdir / "ready.txt"
-    command = str(Path(sys.executable).with_name("salesforce-emulator"))
-    process = subprocess.Popen(
-        [command, "serve", "--port", "0", "--scale", "1000", "--ready-file", str(ready)],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not (ready.exists() and ready.read_text()):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the emulator did not start")
-        time.sleep(0.05)
-    return process, ready.read_text().strip()
 
 
 def grow_accounts(admin: AdminClient, total: int) -> None:
@@ -101,27 +84,11 @@ def run_peer(url: str) -> dict[str, float]:
     }
 
 
-class LoopbackAdapter(HTTPAdapter):
-    """Send every https request to the emulator over plain http on loopback."""
-
-    def __init__(self, emulator_url: str) -> None:
-        super().__init__()
-        self.target = urlsplit(emulator_url)
-
-    def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        parts = urlsplit(request.url)
-        request.url = urlunsplit(
-            (self.target.scheme, self.target.netloc, parts.path, parts.query, "")
-        )
-        return super().send(request, *args, **kwargs)
-
-
 def peer(url: str) -> None:
     """simple-salesforce: ``bulk2.Account.query``, every CSV page collected, rows counted."""
     from simple_salesforce import Salesforce
 
-    session = requests.Session()
-    session.mount("https://", LoopbackAdapter(url))
+    session = routed_session(url)
     sf = Salesforce(
         username=DEMO.username,
         password=DEMO.password,
@@ -151,7 +118,7 @@ def main() -> None:
         return
     results: dict[int, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        process, url = start_server(Path(workdir))
+        process, url = serve_in_subprocess(Path(workdir))
         admin = AdminClient(url)
         try:
             for total in (args.small, args.large):

@@ -18,31 +18,11 @@ from pathlib import Path
 
 import pgserver
 import psycopg
+from salesforce_emulator.clients import serve_in_subprocess
 from tap_salesforce_plus.registry import STANDARD_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = "salesforce_demo"
-
-
-def start_emulator(workdir: Path, scale: int) -> tuple[subprocess.Popen[bytes], Path]:
-    """Serve the demo org on a free loopback port; returns the process and its config file."""
-    ready, config = workdir / "url", workdir / "tap.json"
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/salesforce-emulator"),
-            "serve",
-            "--port=0",
-            f"--scale={scale}",
-            f"--ready-file={ready}",
-            f"--write-config={config}",
-        ]
-    )
-    deadline = time.monotonic() + 300
-    while not ready.exists() or not ready.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit("demo: the emulator did not start")
-        time.sleep(0.1)
-    return process, config
 
 
 def main() -> None:
@@ -50,7 +30,10 @@ def main() -> None:
     scale = int(os.environ.get("DEMO_SCALE", "5000"))
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        emulator, tap_config = start_emulator(workdir, scale)
+        tap_config = workdir / "tap.json"
+        emulator, _url = serve_in_subprocess(
+            workdir, scale=scale, extra_args=[f"--write-config={tap_config}"]
+        )
         try:
             server = pgserver.get_server(ROOT / ".pgdata", cleanup_mode=None)
             uri = str(server.get_uri())
@@ -122,7 +105,7 @@ def print_tables(uri: str, elapsed: float) -> None:
         for row in sample:
             print(
                 "  ",
-                json.dumps([str(v) if v is not None else None for v in row], ensure_ascii=False),
+                json.dumps(list(row), ensure_ascii=False, default=str),
             )
 
 

@@ -1,43 +1,21 @@
 """simple-salesforce, unmodified, against the emulator.
 
 simple-salesforce always speaks https to ``{domain}.salesforce.com`` and to the instance host; a
-transport adapter on its (public) ``session`` parameter routes those to the loopback emulator, the
-way a hosts-file entry would. Nothing of the client is patched.
+transport adapter on its (public) ``session`` parameter (``salesforce_emulator.clients``) routes
+those to the loopback emulator, the way a hosts-file entry would. Nothing of the client is patched.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
-import requests
-from requests.adapters import HTTPAdapter
+from salesforce_emulator.clients import routed_session
 from salesforce_emulator.models.org import DEMO
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceMalformedRequest
-
-
-class LoopbackAdapter(HTTPAdapter):
-    """Send every https request to the emulator over plain http on loopback."""
-
-    def __init__(self, emulator_url: str) -> None:
-        super().__init__()
-        self.target = urlsplit(emulator_url)
-
-    def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        parts = urlsplit(request.url)
-        request.url = urlunsplit(
-            (self.target.scheme, self.target.netloc, parts.path, parts.query, "")
-        )
-        return super().send(request, *args, **kwargs)
-
-
-def routed_session(url: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("https://", LoopbackAdapter(url))
-    return session
 
 
 @pytest.fixture
