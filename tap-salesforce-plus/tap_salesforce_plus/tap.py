@@ -14,6 +14,7 @@ from salesforce_common import (
 )
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
@@ -50,6 +51,9 @@ class TapSalesforcePlus(Tap):
     name = "tap-salesforce-plus"
     package_name = "tap-salesforce-plus"
     dynamic_catalog = True
+    # The SDK's msgspec writer encodes Singer messages several times faster than the default
+    # simplejson one; message writing was about a fifth of a Bulk extraction's time.
+    message_writer_class = MsgSpecWriter
 
     config_jsonschema = th.PropertiesList(
         *CONNECTION_SETTINGS,
