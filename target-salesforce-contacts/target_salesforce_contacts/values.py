@@ -149,10 +149,7 @@ def to_salesforce(field: ContactField, value: Any) -> Any:
     try:
         if kind == "boolean":
             return _to_bool(value)
-        if kind in INTEGER_TYPES:
-            number = _to_decimal(value)
-            return int(number) if number == number.to_integral_value() else float(number)
-        if kind in NUMBER_TYPES:
+        if kind in INTEGER_TYPES or kind in NUMBER_TYPES:
             number = _to_decimal(value)
             return int(number) if number == number.to_integral_value() else float(number)
         if kind == "date":
