@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
@@ -51,6 +51,13 @@ class Ctx:
         header = self.request.headers.get("Sforce-Duplicate-Rule-Header", "")
         allow = "allowsave=true" in header.replace(" ", "").lower()
         return WriteOptions(user_id=self.user_id, allow_duplicate_save=allow)
+
+    def json_object(self) -> dict[str, Any]:
+        """The JSON body, which must be an object (400 JSON_PARSER_ERROR otherwise)."""
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+        return body
 
     def json_body(self) -> Any:
         """The parsed JSON body, or 400 JSON_PARSER_ERROR."""
@@ -193,9 +200,7 @@ def sobject(ctx: Ctx, version: str, object: str) -> Response:
         return json_response(
             {"objectDescribe": obj.describe_global_entry(version), "recentItems": []}
         )
-    body = ctx.json_body()
-    if not isinstance(body, dict):
-        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+    body = ctx.json_object()
     try:
         with ctx.org.transaction():
             record_id = ctx.org.writer.create(obj, body, ctx.write_options())
@@ -242,9 +247,7 @@ def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:
     try:
         with ctx.org.transaction():
             if method == "PATCH":
-                body = ctx.json_body()
-                if not isinstance(body, dict):
-                    raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+                body = ctx.json_object()
                 ctx.org.writer.update(obj, record_id, body, ctx.write_options())
             else:
                 ctx.org.writer.delete(obj, record_id)
@@ -284,9 +287,7 @@ def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value
         if not matches:
             raise not_found()
         return record(ctx, version, obj.name, matches[0])
-    body = ctx.json_body()
-    if not isinstance(body, dict):
-        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+    body = ctx.json_object()
     try:
         with ctx.org.transaction():
             if matches:
@@ -586,16 +587,21 @@ def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:
 # --- Bulk API 2.0 ---------------------------------------------------------------------------
 
 
+def _job_collection(
+    ctx: Ctx, version: str, jobs: Iterable[Any], create: Callable[..., Any]
+) -> Response:
+    """``GET`` lists the jobs; ``POST`` creates one from the JSON body."""
+    if ctx.request.method == "GET":
+        listed = [job.info(detailed=False) for job in jobs]
+        return json_response({"done": True, "records": listed, "nextRecordsUrl": None})
+    job = create(ctx.json_object(), user_id=ctx.user_id, api_version=version)
+    return json_response(job.info(detailed=False), 200)
+
+
 def bulk_query_jobs(ctx: Ctx, version: str) -> Response:
     """``POST jobs/query`` (create) and ``GET jobs/query`` (list)."""
-    if ctx.request.method == "GET":
-        jobs = [job.info(detailed=False) for job in ctx.org.bulk.query_jobs.values()]
-        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
-    body = ctx.json_body()
-    if not isinstance(body, dict):
-        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
-    job = ctx.org.bulk.create_query_job(body, user_id=ctx.user_id, api_version=version)
-    return json_response(job.info(detailed=False), 200)
+    bulk = ctx.org.bulk
+    return _job_collection(ctx, version, bulk.query_jobs.values(), bulk.create_query_job)
 
 
 def bulk_query_job(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -630,14 +636,8 @@ def bulk_query_results(ctx: Ctx, version: str, job_id: str) -> Response:
 
 def bulk_ingest_jobs(ctx: Ctx, version: str) -> Response:
     """``POST jobs/ingest`` (create) and ``GET jobs/ingest`` (list)."""
-    if ctx.request.method == "GET":
-        jobs = [job.info(detailed=False) for job in ctx.org.bulk.ingest_jobs.values()]
-        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
-    body = ctx.json_body()
-    if not isinstance(body, dict):
-        raise SalesforceApiError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
-    job = ctx.org.bulk.create_ingest_job(body, user_id=ctx.user_id, api_version=version)
-    return json_response(job.info(detailed=False), 200)
+    bulk = ctx.org.bulk
+    return _job_collection(ctx, version, bulk.ingest_jobs.values(), bulk.create_ingest_job)
 
 
 def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
