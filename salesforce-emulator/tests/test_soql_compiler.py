@@ -8,19 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from salesforce_common.soql import Comparison, FieldRef, Literal, and_where, parse_soql
 from salesforce_common.soql.date_literals import date_literal_range
 from salesforce_emulator.catalog import demo_catalog
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.schema_sql import create_table_sql
-from salesforce_emulator.soql import (
-    Comparison,
-    FieldRef,
-    Literal,
-    and_where,
-    compile_query,
-    compile_soql,
-    parse_soql,
-)
+from salesforce_emulator.soql import compile_query, compile_soql
 from salesforce_emulator.soql.render import plain_number
 from salesforce_emulator.values import make_id
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from salesforce_common.soql.lexer import Kind, tokenize
-from salesforce_common.soql.parser import error_location
-from salesforce_emulator.soql import (
+from salesforce_common.soql import (
     And,
     Comparison,
     Count,
@@ -20,6 +18,8 @@ from salesforce_emulator.soql import (
     and_where,
     parse_soql,
 )
+from salesforce_common.soql.lexer import Kind, tokenize
+from salesforce_common.soql.parser import error_location
 
 
 def where_of(condition: str) -> object:
