@@ -76,6 +76,13 @@ def now_stamp() -> str:
     return format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
+BAD_VALUE_ERRORS = {
+    "email": ("INVALID_EMAIL_ADDRESS", "invalid email address"),
+    "reference": ("MALFORMED_ID", "id value of incorrect type"),
+}
+BAD_VALUE_DEFAULT = ("INVALID_TYPE_ON_FIELD_IN_RECORD", "value not of required type")
+
+
 def coerce_value(f: FieldDef, value: Any) -> Any:
     """Turn a JSON/CSV input value into the stored form, or raise RecordError."""
     if value is None:
@@ -90,23 +97,8 @@ def coerce_value(f: FieldDef, value: Any) -> Any:
                 f"(max length={f.length})",
                 [f.name],
             ) from None
-        if f.type == "email":
-            raise RecordError(
-                "INVALID_EMAIL_ADDRESS",
-                f"{f.label or f.name}: invalid email address: {value}",
-                [f.name],
-            ) from None
-        if f.type == "reference":
-            raise RecordError(
-                "MALFORMED_ID",
-                f"{f.label or f.name}: id value of incorrect type: {value}",
-                [f.name],
-            ) from None
-        raise RecordError(
-            "INVALID_TYPE_ON_FIELD_IN_RECORD",
-            f"{f.label or f.name}: value not of required type: {value}",
-            [f.name],
-        ) from None
+        code, problem = BAD_VALUE_ERRORS.get(f.type, BAD_VALUE_DEFAULT)
+        raise RecordError(code, f"{f.label or f.name}: {problem}: {value}", [f.name]) from None
 
 
 class _TooLongError(ValueError):
