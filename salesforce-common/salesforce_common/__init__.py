@@ -34,19 +34,23 @@ from salesforce_common.errors import (
     error_from_response,
 )
 from salesforce_common.limits import ApiUsage, QuotaGuard, parse_limit_info
+from salesforce_common.redaction import Secrets, redact
 from salesforce_common.session import SalesforceSession
 from salesforce_common.settings import (
     CONNECTION_SETTINGS,
     DEFAULT_API_VERSION,
+    QUOTA_SETTINGS,
     SECRET_SETTINGS,
     ConnectionSettings,
     load_settings,
     parse_uri,
+    validate_settings,
 )
 
 __all__ = [
     "CONNECTION_SETTINGS",
     "DEFAULT_API_VERSION",
+    "QUOTA_SETTINGS",
     "SECRET_SETTINGS",
     "AccessDeniedError",
     "AccessTokenFlow",
@@ -71,6 +75,7 @@ __all__ = [
     "SalesforceError",
     "SalesforceOAuthFlow",
     "SalesforceSession",
+    "Secrets",
     "SessionExpiredError",
     "TransientError",
     "build_flow",
@@ -78,6 +83,8 @@ __all__ = [
     "load_settings",
     "parse_limit_info",
     "parse_uri",
+    "redact",
     "resolve_domain",
     "select_flow",
+    "validate_settings",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from salesforce_common.errors import ApiQuotaGuardError, ConfigError
+from salesforce_common.errors import ApiQuotaGuardError
+from salesforce_common.settings import QUOTA_SETTINGS, validate_settings
 
 LIMIT_INFO_HEADER = "Sforce-Limit-Info"
 
@@ -69,12 +70,13 @@ class QuotaGuard:
         Raises:
             ConfigError: A limit out of range; the message names it.
         """
-        pct = self.max_api_usage_percent
-        if pct is not None and not 0 < pct <= 100:
-            raise ConfigError(f"max_api_usage_percent must be in (0, 100], got {pct!r}")
-        calls = self.max_api_calls
-        if calls is not None and calls < 0:
-            raise ConfigError(f"max_api_calls must be >= 0, got {calls!r}")
+        validate_settings(
+            QUOTA_SETTINGS,
+            {
+                "max_api_usage_percent": self.max_api_usage_percent,
+                "max_api_calls": self.max_api_calls,
+            },
+        )
 
     def check(self, *, calls: int, usage: ApiUsage | None) -> None:
         """Raise if one more call would cross a limit.

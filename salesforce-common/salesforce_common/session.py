@@ -19,6 +19,7 @@ from salesforce_common.errors import (
     error_from_response,
 )
 from salesforce_common.limits import LIMIT_INFO_HEADER, ApiUsage, QuotaGuard, parse_limit_info
+from salesforce_common.redaction import Secrets
 from salesforce_common.settings import load_settings
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class SalesforceSession:
         calls: API requests sent by this session (each retry counts; logins do not).
         logins: Token requests sent.
         guard: The quota guard, checked before every API request.
+        secrets: The secret settings and the access tokens seen, for :meth:`redact`.
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class SalesforceSession:
             ConfigError: Invalid, missing or conflicting settings.
         """
         self.settings = load_settings(config)
+        self.secrets = Secrets(self.settings.secret_values)
         self.guard = QuotaGuard(max_api_usage_percent, max_api_calls)
         self.http = http or requests.Session()
         self.flow: AuthFlow = build_flow(self.settings, post=self._post_token)
@@ -128,6 +131,18 @@ class SalesforceSession:
     def base_url(self) -> str:
         """``{instance_url}/services/data/v{api_version}`` (logs in if needed)."""
         return f"{self.instance_url}/services/data/v{self.api_version}"
+
+    def redact(self, text: str) -> str:
+        """Scrub the secret settings and the session's current access token from ``text``.
+
+        Args:
+            text: Any text about to be logged or raised.
+
+        Returns:
+            The text without secrets (raw, URL-encoded or JSON-escaped).
+        """
+        self.secrets.add(self.flow.access_token)
+        return self.secrets.redact(text)
 
     def check_quota(self) -> None:
         """Raise ApiQuotaGuardError if the next API call would cross a configured limit."""
@@ -230,7 +245,7 @@ class SalesforceSession:
         try:
             yield
         except SalesforceError as exc:
-            exc.message = self.settings.redact(exc.message)
+            exc.message = self.redact(exc.message)
             exc.args = (exc.message,)
             raise
 
@@ -321,7 +336,7 @@ class SalesforceSession:
         method, url = details["args"][0], details["args"][1]
         exc = details.get("exception")
         reason = (
-            self.settings.redact(str(exc))
+            self.redact(str(exc))
             if isinstance(exc, SalesforceError)
             else _network_message(exc or Exception())
         )

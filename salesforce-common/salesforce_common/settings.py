@@ -13,17 +13,19 @@ and a filled-in ``domain`` would then clash with a ``uri`` that carries its own 
 
 from __future__ import annotations
 
-import math
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import jsonschema
 from singer_sdk import typing as th
 
 from salesforce_common.domain import LoginEndpoints, resolve_domain
 from salesforce_common.errors import ConfigError
+from salesforce_common.redaction import redact
 
 DEFAULT_API_VERSION = "64.0"
 DEFAULT_REQUEST_TIMEOUT = 300.0
@@ -125,13 +127,13 @@ CONNECTION_SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType,
+        th.NumberType(exclusive_minimum=0),
         default=DEFAULT_REQUEST_TIMEOUT,
         description="Seconds to wait for a response before retrying (connect timeout: 30 s).",
     ),
     th.Property(
         "max_retries",
-        th.IntegerType,
+        th.IntegerType(minimum=0),
         default=DEFAULT_MAX_RETRIES,
         description=(
             "Retries (with exponential backoff) after a network error, 5xx, 406/420/429 or "
@@ -140,6 +142,29 @@ CONNECTION_SETTINGS = th.PropertiesList(
     ),
 )
 """The connection settings, as one ``singer_sdk.typing.PropertiesList``."""
+
+QUOTA_SETTINGS = th.PropertiesList(
+    th.Property(
+        "max_api_usage_percent",
+        th.NumberType(exclusive_minimum=0, maximum=100),
+        description=(
+            "Stop cleanly (exit status 1) before the org's daily API usage, read from `limits` "
+            "at start and from `Sforce-Limit-Info` on every response, would exceed this "
+            "percentage. Everything emitted or written before the stop is covered by the last "
+            "STATE, so a re-run with it resumes. Unset: no limit."
+        ),
+        examples=[80],
+    ),
+    th.Property(
+        "max_api_calls",
+        th.IntegerType(minimum=0),
+        description=(
+            "Stop cleanly (exit status 1) before this run would make more API calls; a re-run "
+            "with the last STATE resumes. Unset: no limit."
+        ),
+    ),
+)
+"""The API-quota guard settings, shared by both plugins (see :class:`limits.QuotaGuard`)."""
 
 CREDENTIAL_SETTINGS = (
     "access_token",
@@ -213,6 +238,59 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
+def validate_settings(properties: th.PropertiesList, config: Mapping[str, Any]) -> None:
+    """Check the settings ``properties`` declares against their JSON schema (types, bounds).
+
+    The constraints live once, in the schema the plugins publish as ``config_jsonschema``;
+    this applies them where the library is used without a plugin's own validation.
+
+    Args:
+        properties: Declared settings (other keys of ``config`` are ignored).
+        config: The values.
+
+    Raises:
+        ConfigError: One line naming the first invalid setting and what it must be; the
+            value is quoted only for non-secret settings.
+    """
+    schema = properties.to_dict()
+    names = set(schema["properties"])
+    values = {k: v for k, v in config.items() if k in names and v is not None}
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(values)
+    )
+    if error is None:
+        return
+    name = str(error.path[0]) if error.path else "config"
+    rule = _RULES.get(str(error.validator), f"must satisfy {error.validator}")
+    bound = error.validator_value if error.validator in _BOUNDED else ""
+    shown = "" if name in SECRET_SETTINGS else f", got {error.instance!r}"
+    raise ConfigError(f"{name} {rule}{' ' if bound != '' else ''}{bound}{shown}")
+
+
+_BOUNDED = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "type"})
+_RULES = {
+    "type": "must be of type",
+    "minimum": "must be >=",
+    "maximum": "must be <=",
+    "exclusiveMinimum": "must be >",
+    "exclusiveMaximum": "must be <",
+    "enum": "must be one of the allowed values",
+    "pattern": "does not have the expected form",
+}
+
+
+def _coerce_numbers(config: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """Numeric settings given as text (``"12.5"``, from environment variables) as numbers."""
+    result = dict(config)
+    for name in names:
+        value = result.get(name)
+        if isinstance(value, str) and value.strip():
+            with contextlib.suppress(ValueError):
+                number = float(value)
+                result[name] = int(number) if number.is_integer() and "." not in value else number
+    return result
+
+
 def normalize_api_version(value: Any) -> str:
     """Normalize ``api_version`` (``64``, ``64.0``, ``v64.0``) to ``"64.0"``.
 
@@ -231,32 +309,6 @@ def normalize_api_version(value: Any) -> str:
     if not match:
         raise ConfigError(f"api_version {value!r} is not a version such as {DEFAULT_API_VERSION}")
     return f"{match.group(1)}.{match.group(2) or '0'}"
-
-
-def _number(config: Mapping[str, Any], name: str, default: float) -> float:
-    value: Any = config.get(name)
-    if not _present(value):
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from exc
-    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
-        raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}")
-    return number
-
-
-def _count(config: Mapping[str, Any], name: str, default: int) -> int:
-    value: Any = config.get(name)
-    if not _present(value):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
-    if isinstance(value, bool) or number != float(value) or number < 0:
-        raise ConfigError(f"{name} must be a whole number >= 0, got {value!r}")
-    return number
 
 
 @dataclass(frozen=True)
@@ -279,12 +331,11 @@ class ConnectionSettings:
 
     @property
     def secret_values(self) -> list[str]:
-        """Values of the secret settings present, longest first (for redaction)."""
-        values = {v for k, v in self.credentials.items() if k in SECRET_SETTINGS}
-        return sorted(values, key=len, reverse=True)
+        """Values of the secret settings present (for redaction)."""
+        return [v for k, v in self.credentials.items() if k in SECRET_SETTINGS]
 
     def redact(self, text: str) -> str:
-        """Replace every secret value in ``text`` with ``***``.
+        """Replace every secret value in ``text`` (raw or encoded) with ``***``.
 
         Args:
             text: Any text about to be logged or raised.
@@ -292,10 +343,15 @@ class ConnectionSettings:
         Returns:
             The text without secrets.
         """
-        for secret in self.secret_values:
-            if len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        return redact(text, self.secret_values)
+
+
+_NUMERIC_SETTINGS = frozenset({"request_timeout", "max_retries"})
+
+
+def _given(config: Mapping[str, Any], name: str, default: float) -> Any:
+    value = config.get(name)
+    return value if _present(value) else default
 
 
 def load_settings(config: Mapping[str, Any]) -> ConnectionSettings:
@@ -327,13 +383,18 @@ def load_settings(config: Mapping[str, Any]) -> ConnectionSettings:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string")
     credentials = {k: values[k] for k in CREDENTIAL_SETTINGS if k in values}
+    numbers = _coerce_numbers(config, ("request_timeout", "max_retries"))
+    validate_settings(
+        th.PropertiesList(*(p for p in CONNECTION_SETTINGS if p.name in _NUMERIC_SETTINGS)),
+        numbers,
+    )
     api_version = config.get("api_version")
     return ConnectionSettings(
         endpoints=resolve_domain(values.get("domain")),
         api_version=(
             normalize_api_version(api_version) if _present(api_version) else DEFAULT_API_VERSION
         ),
-        request_timeout=_number(config, "request_timeout", DEFAULT_REQUEST_TIMEOUT),
-        max_retries=_count(config, "max_retries", DEFAULT_MAX_RETRIES),
+        request_timeout=float(_given(numbers, "request_timeout", DEFAULT_REQUEST_TIMEOUT)),
+        max_retries=int(_given(numbers, "max_retries", DEFAULT_MAX_RETRIES)),
         credentials=credentials,
     )

@@ -24,12 +24,6 @@ from salesforce_common.soql import (
     Query,
 )
 
-MAX_URI_BYTES = 16_384
-"""Salesforce refuses (414/431) a request whose URI plus headers pass this size."""
-HEADER_ALLOWANCE = 2_048
-"""Room kept for the request line's method and the headers (token, user agent, ...)."""
-MAX_SOQL_CHARS = 100_000
-"""Longest SOQL statement Salesforce accepts (also in a Bulk API job)."""
 SOQL_ALLOWANCE = 1_000
 """Room kept below :data:`MAX_SOQL_CHARS` (for the window conditions of later reads)."""
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from salesforce_common import SalesforceError
+from salesforce_common.packing import OversizeItemError, pack
 
 
 def split_terms(
@@ -45,21 +46,12 @@ def split_terms(
         SalesforceError: A single term does not fit even on its own.
     """
     wanted = [term for term in dict.fromkeys(terms) if term not in required]
-    parts: list[list[str]] = []
-    current: list[str] = []
-    used = 0
-    for term in wanted:
-        size = cost(term)
-        if size > budget:
-            raise SalesforceError(
-                f"field {term} alone makes the query longer than Salesforce accepts"
-            )
-        if current and used + size > budget:
-            parts.append(current)
-            current, used = [], 0
-        current.append(term)
-        used += size
-    parts.append(current)
+    try:
+        parts = list(pack(wanted, cost=lambda term: (cost(term),), budget=(budget,))) or [[]]
+    except OversizeItemError as exc:
+        raise SalesforceError(
+            f"field {exc.item} alone makes the query longer than Salesforce accepts"
+        ) from None
     if len(parts) == 1:
         given = list(dict.fromkeys(terms))
         return [[*(t for t in required if t not in given), *given]]

@@ -22,6 +22,7 @@ from salesforce_common import (
     RequestLimitExceededError,
     SalesforceError,
 )
+from salesforce_common.api_limits import HEADER_ALLOWANCE, MAX_SOQL_CHARS, MAX_URI_BYTES
 from salesforce_common.bulk_query import (
     BulkJobFailedError,
     BulkQueryClient,
@@ -45,9 +46,6 @@ from tap_salesforce_plus.progress import ReadProgress
 from tap_salesforce_plus.schema import PRIMARY_KEY
 from tap_salesforce_plus.shape import ParentNode, Shape
 from tap_salesforce_plus.soql import (
-    HEADER_ALLOWANCE,
-    MAX_SOQL_CHARS,
-    MAX_URI_BYTES,
     SOQL_ALLOWANCE,
     count_query,
     query_uri_bytes,

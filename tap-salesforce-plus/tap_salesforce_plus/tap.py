@@ -12,13 +12,13 @@ from salesforce_common import (
     ConfigError,
     SalesforceSession,
 )
+from salesforce_common.cli import OneLineErrorCommand
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
-from tap_salesforce_plus.cli import SalesforceCommand
 from tap_salesforce_plus.clock import ServerClock
 from tap_salesforce_plus.discovery import describe_objects, global_describe
 from tap_salesforce_plus.formulas import FormulaStream, formula_source
@@ -387,7 +387,7 @@ class TapSalesforcePlus(Tap):
         Returns:
             The click command.
         """
-        return SalesforceCommand.from_command(super().get_singer_command(), cls.logger)
+        return OneLineErrorCommand.from_command(super().get_singer_command(), cls.logger)
 
 
 if __name__ == "__main__":

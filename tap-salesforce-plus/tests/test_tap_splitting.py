@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from salesforce_common.api_limits import MAX_URI_BYTES
 from salesforce_emulator.pytest_plugin import RunningEmulator
 from tap_salesforce_plus import streams
-from tap_salesforce_plus.soql import MAX_URI_BYTES
 from tap_salesforce_plus.splitting import PartSpool, merge_records, split_terms
 from tapsf_support import make_tap, sync
 

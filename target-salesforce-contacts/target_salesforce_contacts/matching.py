@@ -7,33 +7,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote_plus
 
+from salesforce_common.api_limits import (
+    HEADER_ALLOWANCE,
+    MAX_LITERAL_CHARS,
+    MAX_SOQL_CHARS,
+    MAX_URI_BYTES,
+)
+from salesforce_common.packing import pack
+from salesforce_common.soql import quote_string
+
 from target_salesforce_contacts.values import email_key
-
-MAX_URI_BYTES = 16_384
-"""Salesforce's limit on the request line's URI plus the headers."""
-
-HEADER_ALLOWANCE = 2_048
-"""Bytes kept for the request line's method and protocol and for the headers."""
-
-MAX_SOQL_CHARS = 100_000
-"""Longest SOQL statement Salesforce accepts."""
-
-MAX_LITERAL_CHARS = 4_000
-"""Longest string literal Salesforce accepts in a WHERE clause."""
 
 ALWAYS_SELECTED = ("Id", "Email")
 
-
-def soql_literal(value: str) -> str:
-    """A SOQL string literal: quoted, with ``\\`` and ``'`` escaped by a backslash.
-
-    Args:
-        value: The text (``o'brien@x.com``).
-
-    Returns:
-        ``'o\\'brien@x.com'``.
-    """
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+_SEPARATOR = ", "
 
 
 def _encoded_length(text: str) -> int:
@@ -66,28 +53,26 @@ def in_queries(
         Statements, each with at least one value.
     """
     tail = ")"
-    base_bytes = url_prefix_bytes + _encoded_length(head) + _encoded_length(tail)
-    base_chars = len(head) + len(tail)
-    chunk: list[str] = []
-    used_bytes, used_chars = base_bytes, base_chars
-    for value in values:
-        literal = soql_literal(value)
-        if len(literal) - 2 > MAX_LITERAL_CHARS:
-            continue
-        separator = ", " if chunk else ""
-        add_bytes = _encoded_length(separator + literal)
-        add_chars = len(separator) + len(literal)
-        if chunk and (
-            used_bytes + add_bytes > max_uri_bytes or used_chars + add_chars > max_soql_chars
-        ):
-            yield head + ", ".join(chunk) + tail
-            chunk, used_bytes, used_chars = [], base_bytes, base_chars
-            add_bytes, add_chars = _encoded_length(literal), len(literal)
-        chunk.append(literal)
-        used_bytes += add_bytes
-        used_chars += add_chars
-    if chunk:
-        yield head + ", ".join(chunk) + tail
+    budget = (
+        max_uri_bytes - url_prefix_bytes - _encoded_length(head) - _encoded_length(tail),
+        max_soql_chars - len(head) - len(tail),
+    )
+    literals = [quote_string(v) for v in values]
+    literals = [
+        lit
+        for lit in literals
+        if len(lit) - 2 <= MAX_LITERAL_CHARS
+        and _encoded_length(lit) <= budget[0]
+        and len(lit) <= budget[1]
+    ]
+    groups = pack(
+        literals,
+        cost=lambda literal: (_encoded_length(literal), len(literal)),
+        budget=budget,
+        separator=(_encoded_length(_SEPARATOR), len(_SEPARATOR)),
+    )
+    for group in groups:
+        yield head + _SEPARATOR.join(group) + tail
 
 
 def lookup_statements(

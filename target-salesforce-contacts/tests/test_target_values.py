@@ -9,15 +9,13 @@ from decimal import Decimal
 from urllib.parse import quote_plus
 
 import pytest
+from salesforce_common.api_limits import MAX_LITERAL_CHARS, MAX_SOQL_CHARS, MAX_URI_BYTES
+from salesforce_common.soql import quote_string as soql_literal
 from target_salesforce_contacts.describe import ContactField
 from target_salesforce_contacts.matching import (
-    MAX_LITERAL_CHARS,
-    MAX_SOQL_CHARS,
-    MAX_URI_BYTES,
     find_contacts,
     in_queries,
     lookup_statements,
-    soql_literal,
 )
 from target_salesforce_contacts.planning import Incoming, WriteOp
 from target_salesforce_contacts.values import (

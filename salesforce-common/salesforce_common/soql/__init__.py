@@ -25,6 +25,7 @@ from salesforce_common.soql.ast import (
     format_expr,
     format_literal,
     format_query,
+    quote_string,
 )
 from salesforce_common.soql.lexer import SoqlSyntaxError
 from salesforce_common.soql.parser import error_location, iso_datetime, parse_soql
@@ -50,4 +51,5 @@ __all__ = [
     "format_query",
     "iso_datetime",
     "parse_soql",
+    "quote_string",
 ]

@@ -169,10 +169,25 @@ def format_expr(expr: Expr) -> str:
     return joiner.join(_format_operand(operand) for operand in expr.operands)
 
 
+def quote_string(value: str) -> str:
+    """A SOQL string literal: quoted, with ``\\``, ``'`` and control characters escaped.
+
+    The one SOQL escaper of the project (the plugins' queries, the target's email lookups and
+    the emulator's own queries all print strings through it).
+
+    Args:
+        value: The text (``o'brien@x.com``).
+
+    Returns:
+        The literal (``'o\\'brien@x.com'``).
+    """
+    return "'" + "".join(_STRING_ESCAPES.get(c, c) for c in value) + "'"
+
+
 def format_literal(literal: Literal) -> str:
     """Print a literal as SOQL."""
     if literal.kind == "string":
-        return "'" + "".join(_STRING_ESCAPES.get(c, c) for c in str(literal.value)) + "'"
+        return quote_string(str(literal.value))
     if literal.kind == "number":
         return _format_number(literal.value)
     if literal.kind == "boolean":
