@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from salesforce_common import NotFoundError, SalesforceError, SalesforceSession
-from salesforce_common.bulk_query import (
+from salesforce_common.bulk import (
     BulkJobFailedError,
     BulkQueryClient,
     BulkShortReadError,

@@ -6,18 +6,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from salesforce_common import SalesforceSession
+from salesforce_common.api_limits import COLLECTION_RECORDS
+from salesforce_common.bulk import BulkIngestClient
 
 from target_salesforce_contacts.matching import find_contacts
 
 CONTACT = "Contact"
-COLLECTION_LIMIT = 200
+COLLECTION_LIMIT = COLLECTION_RECORDS
 """Records per sObject collection call."""
 
 DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
 
 
 class ContactsApi:
-    """Contact describe, lookups, sObject collections and Bulk API 2.0 ingest jobs."""
+    """Contact describe, lookups and sObject collections; Bulk API 2.0 ingest via :attr:`ingest`."""
 
     def __init__(self, session: SalesforceSession, *, allow_duplicate_save: bool = False) -> None:
         """Wrap a session.
@@ -31,6 +33,8 @@ class ContactsApi:
         self.write_headers = (
             {DUPLICATE_RULE_HEADER: "allowSave=true"} if allow_duplicate_save else {}
         )
+        self.ingest = BulkIngestClient(session, headers=self.write_headers)
+        """Bulk API 2.0 ingest jobs (the shared library's client)."""
 
     @property
     def calls(self) -> int:
@@ -111,85 +115,3 @@ class ContactsApi:
             "PATCH", "composite/sobjects", retry=False, json=body, headers=self.write_headers
         )
         return list(response.json())
-
-    # -- Bulk API 2.0 ingest -------------------------------------------------------------
-
-    def create_job(self, operation: str, external_id_field: str | None = None) -> dict[str, Any]:
-        """``POST jobs/ingest``: an open job (retrying can only leave an unused empty job).
-
-        Args:
-            operation: ``insert``, ``update`` or ``upsert``.
-            external_id_field: The key of an upsert.
-
-        Returns:
-            The job info.
-        """
-        body: dict[str, Any] = {
-            "object": CONTACT,
-            "operation": operation,
-            "contentType": "CSV",
-            "columnDelimiter": "COMMA",
-            "lineEnding": "LF",
-        }
-        if external_id_field:
-            body["externalIdFieldName"] = external_id_field
-        return dict(self.session.request("POST", "jobs/ingest", json=body).json())
-
-    def upload(self, job_id: str, csv_text: str) -> None:
-        """``PUT jobs/ingest/{id}/batches`` (never retried: a repeat could upload twice).
-
-        Args:
-            job_id: The job.
-            csv_text: The CSV data.
-        """
-        self.session.request(
-            "PUT",
-            f"jobs/ingest/{job_id}/batches",
-            retry=False,
-            data=csv_text.encode("utf-8"),
-            headers={"Content-Type": "text/csv"},
-        )
-
-    def set_job_state(self, job_id: str, state: str) -> dict[str, Any]:
-        """``PATCH jobs/ingest/{id}`` to ``UploadComplete`` or ``Aborted``.
-
-        Args:
-            job_id: The job.
-            state: The new state.
-
-        Returns:
-            The job info.
-        """
-        response = self.session.request(
-            "PATCH",
-            f"jobs/ingest/{job_id}",
-            retry=False,
-            json={"state": state},
-            headers=self.write_headers,
-        )
-        return dict(response.json())
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        """``GET jobs/ingest/{id}``.
-
-        Args:
-            job_id: The job.
-
-        Returns:
-            The job info with its counters.
-        """
-        return dict(self.session.get_json(f"jobs/ingest/{job_id}"))
-
-    def job_results(self, job_id: str, kind: str) -> str:
-        """``GET jobs/ingest/{id}/successfulResults/`` or ``failedResults/`` as CSV text.
-
-        Args:
-            job_id: The job.
-            kind: ``successfulResults`` or ``failedResults``.
-
-        Returns:
-            The CSV text.
-        """
-        response = self.session.request("GET", f"jobs/ingest/{job_id}/{kind}/")
-        response.encoding = "utf-8"
-        return response.text

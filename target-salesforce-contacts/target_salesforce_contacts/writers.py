@@ -10,6 +10,7 @@ retried as they are.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import time
@@ -17,9 +18,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import backoff
 from salesforce_common import SalesforceError, TransientError
+from salesforce_common.bulk import BulkJobTimeoutError, ResultKind
 
-from target_salesforce_contacts.api import COLLECTION_LIMIT, ContactsApi
+from target_salesforce_contacts.api import COLLECTION_LIMIT, CONTACT, ContactsApi
 from target_salesforce_contacts.errors import RunStoppedError
 from target_salesforce_contacts.mapping import EMAIL
 from target_salesforce_contacts.planning import WriteOp
@@ -30,7 +33,6 @@ logger = logging.getLogger("target_salesforce_contacts")
 TRANSIENT_RECORD_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 """Per-record errors that are worth retrying (the record was not written)."""
 
-TERMINAL_JOB_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 MAX_BACKOFF_SECONDS = 60.0
 _T = TypeVar("_T")
 
@@ -323,10 +325,14 @@ class BulkWriter:
         """
         self.api = api
         self.fallback = fallback
-        self.poll_initial = poll_initial
-        self.poll_max = poll_max
         self.timeout = timeout
-        self.sleep = sleep
+        self.ingest = dataclasses.replace(
+            api.ingest,
+            poll_initial=poll_initial,
+            poll_max=poll_max,
+            max_wait=timeout,
+            sleep=sleep,
+        )
 
     def write(self, ops: Sequence[WriteOp], report: Report) -> None:
         """Write ``ops`` in one ingest job; report every outcome.
@@ -339,14 +345,16 @@ class BulkWriter:
         updates = any(not op.is_create for op in ops)
         operation = "upsert" if creates and updates else "insert" if creates else "update"
         try:
-            job = self.api.create_job(operation, "Id" if operation == "upsert" else None)
+            job = self.ingest.create(
+                CONTACT, operation, external_id_field="Id" if operation == "upsert" else None
+            )
         except TransientError as exc:
             logger.warning("Could not open a Bulk job (%s); writing through collections", exc)
             self.fallback.write(ops, report)
             return
         job_id = str(job["id"])
         try:
-            self.api.upload(job_id, self.csv_text(ops))
+            self.ingest.upload(job_id, self.csv_text(ops).encode("utf-8"))
         except TransientError as exc:
             logger.warning("Bulk upload to job %s failed (%s); aborting the job", job_id, exc)
             self._abort(job_id)
@@ -378,45 +386,56 @@ class BulkWriter:
 
     def _abort(self, job_id: str) -> None:
         try:
-            self.api.set_job_state(job_id, "Aborted")
+            self.ingest.set_state(job_id, "Aborted")
         except SalesforceError as exc:
             logger.warning("Could not abort Bulk job %s (%s); it was never closed", job_id, exc)
 
     def _close(self, job_id: str) -> dict[str, Any]:
-        """Mark the upload complete; after an unknown outcome, ask the job its state."""
-        attempt = 0
-        while True:
+        """Mark the upload complete; after an unknown outcome, ask the job its state.
+
+        A close whose answer was lost may have been applied: the job's own state tells.
+        ``Open`` means it was not, and the close is sent again (with backoff).
+        """
+
+        def close_or_read_state() -> dict[str, Any] | None:
             try:
-                return self.api.set_job_state(job_id, "UploadComplete")
+                return self.ingest.set_state(job_id, "UploadComplete")
             except TransientError as exc:
-                info = self.api.job(job_id)
+                info = self.ingest.info(job_id)
                 if info.get("state") != "Open":
                     return info
-                attempt += 1
-                if attempt > self.fallback.max_retries:
-                    raise RunStoppedError(f"could not close Bulk job {job_id}: {exc}") from exc
-                self.sleep(min(self.fallback.backoff_base * 2 ** (attempt - 1), 60.0))
+                logger.warning("Closing Bulk job %s failed (%s); trying again", job_id, exc)
+                return None
+
+        closer = backoff.on_predicate(
+            backoff.expo,
+            predicate=lambda info: info is None,
+            max_tries=self.fallback.max_retries + 1,
+            factor=self.fallback.backoff_base,
+            max_value=MAX_BACKOFF_SECONDS,
+            jitter=None,
+            logger=None,
+        )(close_or_read_state)
+        info = closer()
+        if info is None:
+            raise RunStoppedError(f"could not close Bulk job {job_id}: it is still Open")
+        return info
 
     def _wait(self, job_id: str, info: dict[str, Any]) -> dict[str, Any]:
         """Poll with growing waits until the job is done; return its detailed info."""
-        wait = self.poll_initial
-        started = time.monotonic()
-        while info.get("state") not in TERMINAL_JOB_STATES:
-            if time.monotonic() - started > self.timeout:
-                raise RunStoppedError(
-                    f"Bulk job {job_id} is still {info.get('state')} after {self.timeout:.0f}s; "
-                    "rerun later (the job's results will be found by email)"
-                )
-            self.sleep(wait)
-            wait = min(wait * 2, self.poll_max)
-            info = self.api.job(job_id)
+        try:
+            info = self.ingest.wait(job_id, info)
+        except BulkJobTimeoutError:
+            raise RunStoppedError(
+                f"Bulk job {job_id} is still {self.ingest.info(job_id).get('state')} after "
+                f"{self.timeout:.0f}s; rerun later (the job's results will be found by email)"
+            ) from None
         if "numberRecordsFailed" not in info:
-            info = self.api.job(job_id)
+            info = self.ingest.info(job_id)
         return info
 
-    def _results(self, job_id: str, kind: str) -> list[dict[str, str]]:
-        text = self.api.job_results(job_id, kind)
-        return list(csv.DictReader(io.StringIO(text, newline="")))
+    def _results(self, job_id: str, kind: ResultKind) -> list[dict[str, str]]:
+        return self.ingest.results(job_id, kind)
 
     def _join(
         self, job_id: str, info: Mapping[str, Any], ops: Sequence[WriteOp], report: Report
