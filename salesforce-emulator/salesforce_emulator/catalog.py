@@ -217,10 +217,6 @@ class ObjectDef:
                 return f
         return None
 
-    def with_fields(self, extra: Iterable[FieldDef]) -> ObjectDef:
-        """A copy with more fields appended."""
-        return replace(self, fields=self.fields + tuple(extra), _by_name={})
-
     def describe_global_entry(self, api_version: str) -> dict[str, object]:
         """The object's entry in the global describe (``/sobjects``)."""
         base = f"/services/data/v{api_version}/sobjects/{self.name}"

@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from salesforce_emulator.models.org import DEMO, Org
+from salesforce_common.api_limits import QUERY_PAGE_ROWS
+
+from salesforce_emulator.models.org import DEFAULT_DAILY_API_LIMIT, DEMO, Org
 from salesforce_emulator.server import EmulatorServer
 
 
@@ -28,9 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     _org_arguments(serve)
     serve.add_argument(
-        "--page-size", type=int, default=2000, help="REST query page size (default 2000)"
+        "--page-size",
+        type=int,
+        default=QUERY_PAGE_ROWS,
+        help=f"REST query page size (default {QUERY_PAGE_ROWS})",
     )
-    serve.add_argument("--daily-api-limit", type=int, default=100_000, help="daily API allowance")
+    serve.add_argument(
+        "--daily-api-limit", type=int, default=DEFAULT_DAILY_API_LIMIT, help="daily API allowance"
+    )
     serve.add_argument(
         "--token-ttl-seconds", type=float, help="access tokens expire after this many seconds"
     )
@@ -74,8 +81,8 @@ def make_org(args: argparse.Namespace) -> tuple[Org, dict[str, int]]:
     """Create the org the arguments describe."""
     org = Org(
         args.db,
-        daily_api_limit=getattr(args, "daily_api_limit", 100_000),
-        page_size=getattr(args, "page_size", 2000),
+        daily_api_limit=getattr(args, "daily_api_limit", DEFAULT_DAILY_API_LIMIT),
+        page_size=getattr(args, "page_size", QUERY_PAGE_ROWS),
     )
     counts = org.seed_demo(args.scale, args.seed) if args.org == "demo" else {}
     if args.org == "empty":

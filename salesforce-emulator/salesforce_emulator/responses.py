@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
+from salesforce_common.api_limits import COLLECTION_RECORDS, COMPOSITE_SUBREQUESTS
+from salesforce_common.soql import quote_string
 from werkzeug.wrappers import Request, Response
 
 from salesforce_emulator.exceptions import (
@@ -25,9 +27,6 @@ from salesforce_emulator.models.org import Org
 from salesforce_emulator.models.records import RecordError, WriteOptions
 from salesforce_emulator.urls import API_VERSIONS
 from salesforce_emulator.values import format_datetime, parse_datetime
-
-MAX_COLLECTION = 200
-MAX_BATCH = 25
 
 
 @dataclass
@@ -106,12 +105,6 @@ def token(ctx: Ctx) -> Response:
     return json_response(body)
 
 
-SOAP_NS = {
-    "soapenv": "http://schemas.xmlsoap.org/soap/envelope/",
-    "urn": "urn:partner.soap.sforce.com",
-}
-
-
 def soap_login(ctx: Ctx, version: str) -> Response:
     """SOAP ``login()`` as simple-salesforce uses it (username + password + security token)."""
     try:
@@ -182,7 +175,7 @@ def describe_global(ctx: Ctx, version: str) -> Response:
     return json_response(
         {
             "encoding": "UTF-8",
-            "maxBatchSize": 200,
+            "maxBatchSize": COLLECTION_RECORDS,
             "sobjects": [obj.describe_global_entry(version) for obj in ctx.org.catalog],
         }
     )
@@ -229,17 +222,13 @@ def _select_all(
     return list(page["records"])
 
 
-def _soql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:
     """``GET/PATCH/DELETE sobjects/{X}/{id}``."""
     obj = ctx.org.object(object)
     method = ctx.request.method
     if method == "GET":
         records = _select_all(
-            ctx, obj.name, f"Id = {_soql_string(record_id)}", ctx.request.args.get("fields")
+            ctx, obj.name, f"Id = {quote_string(record_id)}", ctx.request.args.get("fields")
         )
         if not records:
             raise not_found()
@@ -417,9 +406,9 @@ def composite_batch(ctx: Ctx, version: str) -> Response:
     requests = body.get("batchRequests") if isinstance(body, dict) else None
     if not isinstance(requests, list) or not requests:
         raise SalesforceApiError(400, "JSON_PARSER_ERROR", "batchRequests is required")
-    if len(requests) > MAX_BATCH:
+    if len(requests) > COMPOSITE_SUBREQUESTS:
         raise SalesforceApiError(
-            400, "INVALID_BATCH_REQUEST", f"Batch requests cannot exceed {MAX_BATCH}"
+            400, "INVALID_BATCH_REQUEST", f"Batch requests cannot exceed {COMPOSITE_SUBREQUESTS}"
         )
     halt = bool(body.get("haltOnError"))
     results: list[dict[str, Any]] = []
@@ -468,11 +457,16 @@ def _collection_records(ctx: Ctx) -> tuple[list[dict[str, Any]], bool]:
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise SalesforceApiError(400, "JSON_PARSER_ERROR", "records is required")
     records = body["records"]
-    if len(records) > MAX_COLLECTION:
-        raise SalesforceApiError(
-            400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {MAX_COLLECTION}"
-        )
+    _check_collection_size(records)
     return records, bool(body.get("allOrNone"))
+
+
+def _check_collection_size(items: list[Any]) -> None:
+    """400 EXCEEDED_ID_LIMIT past the sObject Collections record limit."""
+    if len(items) > COLLECTION_RECORDS:
+        raise SalesforceApiError(
+            400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {COLLECTION_RECORDS}"
+        )
 
 
 class _RolledBackError(Exception):
@@ -497,10 +491,7 @@ def composite_sobjects(ctx: Ctx, version: str) -> Response:
     if method == "DELETE":
         ids = [i for i in ctx.request.args.get("ids", "").split(",") if i]
         all_or_none = ctx.request.args.get("allOrNone", "false").lower() == "true"
-        if len(ids) > MAX_COLLECTION:
-            raise SalesforceApiError(
-                400, "EXCEEDED_ID_LIMIT", f"Maximum number of records allowed is {MAX_COLLECTION}"
-            )
+        _check_collection_size(ids)
         actions = [(None, {"Id": i}) for i in ids]
     else:
         records, all_or_none = _collection_records(ctx)
@@ -571,7 +562,7 @@ def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:
         ids, fields = body.get("ids", []), ",".join(body.get("fields", [])) or None
     if not ids or not fields:
         raise SalesforceApiError(400, "MISSING_ARGUMENT", "ids and fields are required")
-    in_list = ", ".join(_soql_string(i) for i in ids)
+    in_list = ", ".join(quote_string(i) for i in ids)
     found = {
         r["Id"][:15]: r
         for r in _select_all(

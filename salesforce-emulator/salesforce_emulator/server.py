@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 import threading
@@ -12,6 +11,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
+from salesforce_common.api_limits import MAX_URI_BYTES
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -21,14 +21,12 @@ from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.faults import FaultRule
 from salesforce_emulator.models.auth import Session
 from salesforce_emulator.models.org import Org
-from salesforce_emulator.responses import HANDLERS, Ctx, error_response, json_response
+from salesforce_emulator.responses import HANDLERS, Ctx, error_response
 from salesforce_emulator.urls import UNCOUNTED, build_map
 
 log = logging.getLogger("salesforce_emulator")
 
 UNAUTHENTICATED = frozenset({"token", "soap_login", "versions"})
-MAX_REQUEST_HEAD_BYTES = 16_384
-"""Salesforce refuses a request whose URI plus headers pass this size (414 / 431)."""
 SERVICE_UNAVAILABLE_HTML = (
     "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
     "<p>The server is temporarily unable to service your request. Please try again later.</p>"
@@ -188,9 +186,9 @@ def _oversized_head(request: Request) -> Response | None:
     uri = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.full_path
     uri_bytes = len(str(uri).encode("latin-1", "replace"))
     header_bytes = sum(len(f"{name}: {value}\r\n".encode()) for name, value in request.headers)
-    if uri_bytes > MAX_REQUEST_HEAD_BYTES:
+    if uri_bytes > MAX_URI_BYTES:
         status, title = 414, "414 Request-URI Too Long"
-    elif uri_bytes + header_bytes > MAX_REQUEST_HEAD_BYTES:
+    elif uri_bytes + header_bytes > MAX_URI_BYTES:
         status, title = 431, "431 Request Header Fields Too Large"
     else:
         return None
@@ -259,9 +257,4 @@ class EmulatorServer:
         self.stop()
 
 
-def health_body(org: Org) -> str:
-    """A one-line JSON summary (used by the CLI when it starts)."""
-    return json.dumps({"status": "ok", "api_used": org.api_used})
-
-
-__all__ = ["EmulatorApp", "EmulatorServer", "json_response"]
+__all__ = ["EmulatorApp", "EmulatorServer"]

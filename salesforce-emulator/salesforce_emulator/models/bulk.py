@@ -130,7 +130,6 @@ class IngestJob:
     csv_chunks: list[str] = field(default_factory=list)
     successes: list[list[str]] = field(default_factory=list)
     failures: list[list[str]] = field(default_factory=list)
-    unprocessed: list[list[str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     error_message: str | None = None
 
@@ -187,7 +186,6 @@ class BulkEngine:
     faults: JobFaults = field(default_factory=JobFaults)
     query_jobs: dict[str, QueryJob] = field(default_factory=dict)
     ingest_jobs: dict[str, IngestJob] = field(default_factory=dict)
-    jobs_created: int = 0
 
     # --- query jobs -------------------------------------------------------------------------
 
@@ -213,7 +211,6 @@ class BulkEngine:
             raise SalesforceApiError(
                 400, "API_ERROR", "Aggregate queries are not supported in Bulk Query"
             )
-        self.jobs_created += 1
         job = QueryJob(
             id=new_locator_id("750"),
             operation=operation,
@@ -247,8 +244,7 @@ class BulkEngine:
             job.state = "Failed"
             job.error_message = job.fail_message
             return job
-        if self.queries.query_timeout_rows is not None:
-            pass  # Bulk jobs do not time out the way synchronous queries do.
+        # Bulk jobs do not time out the way synchronous queries do (no query_timeout_rows).
         job.rowids = matching_rowids(self.conn, job.compiled)
         job.state = "JobComplete"
         return job
@@ -318,7 +314,6 @@ class BulkEngine:
             external = ext_field.name
         if body.get("contentType", "CSV") != "CSV":
             raise SalesforceApiError(400, "INVALIDJOB", "Only CSV content is supported")
-        self.jobs_created += 1
         job = IngestJob(new_locator_id("750"), obj, operation, external, user_id, api_version)
         self.ingest_jobs[job.id] = job
         return job

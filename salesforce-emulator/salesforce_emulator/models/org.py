@@ -10,8 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from salesforce_common.api_limits import BULK_QUERY_JOBS_PER_DAY, QUERY_PAGE_ROWS
+
 from salesforce_emulator.catalog import Catalog, ObjectDef, demo_catalog
-from salesforce_emulator.exceptions import SalesforceApiError, invalid_type
+from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.faults import FaultInjector
 from salesforce_emulator.models.auth import AuthState, ConnectedApp
 from salesforce_emulator.models.bulk import BulkEngine
@@ -51,7 +53,7 @@ class Org:
         catalog: Catalog | None = None,
         *,
         daily_api_limit: int = DEFAULT_DAILY_API_LIMIT,
-        page_size: int = 2000,
+        page_size: int = QUERY_PAGE_ROWS,
     ) -> None:
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
@@ -171,13 +173,6 @@ class Org:
             raise SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist")
         return obj
 
-    def object_for_query(self, name: str) -> ObjectDef:
-        """The object or INVALID_TYPE."""
-        obj = self.catalog.get(name)
-        if obj is None:
-            raise invalid_type(name)
-        return obj
-
     # --- API usage ----------------------------------------------------------------------------
 
     def count_call(self, endpoint: str) -> None:
@@ -204,7 +199,7 @@ class Org:
             "DailyAsyncApexExecutions": pair(250000),
             "DailyBulkApiBatches": pair(15000),
             "DailyBulkV2QueryFileStorageMB": pair(1048576),
-            "DailyBulkV2QueryJobs": pair(10000, len(self.bulk.query_jobs)),
+            "DailyBulkV2QueryJobs": pair(BULK_QUERY_JOBS_PER_DAY, len(self.bulk.query_jobs)),
             "DataStorageMB": pair(5120),
             "FileStorageMB": pair(20480),
             "HourlyTimeBasedWorkflow": pair(1000),

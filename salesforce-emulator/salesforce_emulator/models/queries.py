@@ -10,12 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from salesforce_common.api_limits import (
+    CURSOR_IDLE_SECONDS,
+    MAX_OPEN_CURSORS,
+    MIN_QUERY_BATCH_SIZE,
+    QUERY_PAGE_ROWS,
+)
+
 from salesforce_emulator.catalog import Catalog
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.soql import CompiledQuery, compile_soql
-
-MAX_CURSORS_PER_USER = 10
-MAX_PAGE_SIZE = 2000
 
 
 def fetch_rows(
@@ -53,8 +57,8 @@ class QueryEngine:
     conn: sqlite3.Connection
     catalog: Catalog
     hidden_fields: set[tuple[str, str]]
-    page_size: int = 2000
-    locator_ttl_seconds: float = 900.0
+    page_size: int = QUERY_PAGE_ROWS
+    locator_ttl_seconds: float = float(CURSOR_IDLE_SECONDS)
     query_timeout_rows: int | None = None
     cursors: OrderedDict[str, Cursor] = field(default_factory=OrderedDict)
 
@@ -129,7 +133,9 @@ class QueryEngine:
     ) -> dict[str, Any]:
         # Sforce-Query-Options batchSize is clamped to 200..2000; the org's page size caps it.
         requested = (
-            MAX_PAGE_SIZE if batch_size is None else max(200, min(batch_size, MAX_PAGE_SIZE))
+            QUERY_PAGE_ROWS
+            if batch_size is None
+            else max(MIN_QUERY_BATCH_SIZE, min(batch_size, QUERY_PAGE_ROWS))
         )
         size = min(requested, self.page_size)
         page_ids = cursor.rowids[position : position + size]
@@ -149,7 +155,7 @@ class QueryEngine:
     def _open(self, cursor: Cursor) -> str:
         self._expire()
         mine = [k for k, c in self.cursors.items() if c.user_id == cursor.user_id]
-        while len(mine) >= MAX_CURSORS_PER_USER:
+        while len(mine) >= MAX_OPEN_CURSORS:
             self.cursors.pop(mine.pop(0), None)
         cursor_id = new_locator_id()
         self.cursors[cursor_id] = cursor

@@ -68,7 +68,6 @@ class WriteOptions:
 
     user_id: str
     allow_duplicate_save: bool = False
-    blank_means_null: bool = True
 
 
 def now_stamp() -> str:

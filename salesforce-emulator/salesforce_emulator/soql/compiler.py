@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from salesforce_common.api_limits import MAX_SOQL_CHARS
 from salesforce_common.soql.ast import Count, CountAll, FieldRef, Query, format_query
 from salesforce_common.soql.parser import SoqlSyntaxError, error_location, parse_soql
 
@@ -32,7 +33,7 @@ from .render import Branch, Leaf, Row, RowRenderer
 from .resolver import ROOT_ALIAS, Relation, Resolved, Resolver
 
 MAX_OFFSET = 2000
-MAX_SOQL_LENGTH = 100_000
+"""Largest SOQL ``OFFSET`` Salesforce accepts (not in ``salesforce_common.api_limits``)."""
 _FETCH_CHUNK = 5000
 SqlValue = object  # a query parameter or column value (``object`` is a field name below)
 
@@ -101,8 +102,10 @@ def compile_soql(
         SalesforceApiError: MALFORMED_QUERY for syntax errors, and the errors of
             :func:`compile_query`.
     """
-    if len(soql) > MAX_SOQL_LENGTH:
-        raise malformed_query("SOQL statements cannot be longer than 100,000 characters.")
+    if len(soql) > MAX_SOQL_CHARS:
+        raise malformed_query(
+            f"SOQL statements cannot be longer than {MAX_SOQL_CHARS:,} characters."
+        )
     try:
         query = parse_soql(soql)
     except SoqlSyntaxError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from salesforce_common.api_limits import MAX_LITERAL_CHARS
 from salesforce_common.soql.ast import And, Comparison, Expr, Literal, Not, Or, OrderItem
 from salesforce_common.soql.date_literals import date_literal_range
 from salesforce_common.soql.parser import iso_datetime
@@ -84,9 +85,6 @@ def like_pattern(value: str) -> str:
 def negate(sql: str) -> str:
     """Two-valued negation: rows where ``sql`` is NULL count as not matching it."""
     return f"NOT COALESCE(({sql}), 0)"
-
-
-MAX_LITERAL_LENGTH = 4000
 
 
 class FilterCompiler:
@@ -219,10 +217,10 @@ class FilterCompiler:
         sf_type = field.type
         if sf_type in STRING_TYPES:
             text = self._expect(field, literal, "string")
-            if isinstance(text, str) and len(text) > MAX_LITERAL_LENGTH:
+            if isinstance(text, str) and len(text) > MAX_LITERAL_CHARS:
                 raise malformed_query(
                     f"The value for field '{field.name}' is too long: string literals in a "
-                    f"WHERE clause are limited to {MAX_LITERAL_LENGTH} characters."
+                    f"WHERE clause are limited to {MAX_LITERAL_CHARS} characters."
                 )
             return text or None
         if sf_type in ID_TYPES:
