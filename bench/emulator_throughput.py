@@ -36,6 +36,7 @@ FIELDS = (
 
 
 def rest_rows_per_second(url: str) -> tuple[int, float]:
+    """Rows per second of one REST query paged to the end with bare requests."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {DEMO.access_token}"
     started = time.perf_counter()
@@ -54,6 +55,7 @@ def rest_rows_per_second(url: str) -> tuple[int, float]:
 
 
 def bulk_rows_per_second(url: str) -> tuple[int, float]:
+    """Rows per second of one Bulk API 2.0 query job read with bare requests."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {DEMO.access_token}"
     base = f"{url}/services/data/v{VERSION}/jobs/query"
@@ -77,6 +79,7 @@ def bulk_rows_per_second(url: str) -> tuple[int, float]:
 
 
 def tap_rows_per_second(url: str, workdir: Path) -> tuple[int, float]:
+    """Rows per second of tap-salesforce-plus reading the same Contacts over REST."""
     config = {
         "domain": url,
         "access_token": DEMO.access_token,
@@ -95,6 +98,7 @@ def tap_rows_per_second(url: str, workdir: Path) -> tuple[int, float]:
 
 
 def main() -> None:
+    """Build the org, measure the emulator and the tap in one run, print the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--contacts", type=int, default=50_000, help="Contacts to add (default 50000)"

@@ -34,6 +34,7 @@ TAP_RATE = re.compile(r"Stream account: (\d+) rows in ([\d.]+) s")
 
 
 def grow_accounts(admin: AdminClient, total: int) -> None:
+    """Generate Accounts until the org holds ``total`` of them."""
     rows = next(o["rows"] for o in admin.objects() if o["name"] == "Account")
     if total > rows:
         started = time.perf_counter()
@@ -61,6 +62,7 @@ def timed(command: list[str], *, keep_stdout: bool = False) -> tuple[str, str, f
 
 
 def run_tap(url: str, workdir: Path) -> dict[str, float]:
+    """Run the tap on Account (Bulk in auto mode); its rate, wall time and peak RSS."""
     config = {"domain": url, "access_token": DEMO.access_token, "tables": ["account"]}
     path = workdir / "tap.json"
     path.write_text(json.dumps(config))
@@ -74,6 +76,7 @@ def run_tap(url: str, workdir: Path) -> dict[str, float]:
 
 
 def run_peer(url: str) -> dict[str, float]:
+    """Run the simple-salesforce bulk2 peer in a child process; its measures."""
     stdout, _, seconds, peak = timed([sys.executable, __file__, "--peer", url], keep_stdout=True)
     done = json.loads(stdout.strip().splitlines()[-1])
     return {
@@ -108,6 +111,7 @@ def peer(url: str) -> None:
 
 
 def main() -> None:
+    """Measure the tap and the peer at two sizes and print the memory and speed ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=20_000, help="rows of the first extraction")
     parser.add_argument("--large", type=int, default=200_000, help="rows of the second")

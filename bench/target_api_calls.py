@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from salesforce_common.soql import quote_string
 from salesforce_emulator.pytest_plugin import RunningEmulator, start_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ class Measure:
     duplicates: int
 
     def per_thousand(self, records: int) -> float:
+        """API calls per 1,000 records."""
         return self.calls * 1000 / records
 
 
@@ -80,6 +82,7 @@ def input_records(records: int) -> list[dict[str, Any]]:
 
 
 def singer_input(rows: list[dict[str, Any]]) -> str:
+    """The records as Singer SCHEMA and RECORD lines."""
     schema = {
         "type": "SCHEMA",
         "stream": "people",
@@ -113,6 +116,7 @@ def counted(emulator: RunningEmulator) -> tuple[int, int]:
 def run_target(
     emulator: RunningEmulator, text: str, workdir: Path, name: str, **settings: Any
 ) -> Measure:
+    """Run the target CLI on ``text`` and count the API calls it made."""
     config = workdir / f"{name}.json"
     config.write_text(
         json.dumps(emulator.config(rejects_path=str(workdir / f"{name}.rejects.jsonl"), **settings))
@@ -134,10 +138,6 @@ def run_target(
     return Measure(name, calls, writes, seconds, contacts, duplicates)
 
 
-def soql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def naive_peer(emulator: RunningEmulator, rows: list[dict[str, Any]]) -> Measure:
     """One lookup and one single-record create or update per record."""
     base = f"{emulator.url}/services/data/v{API_VERSION}"
@@ -153,7 +153,7 @@ def naive_peer(emulator: RunningEmulator, rows: list[dict[str, Any]]) -> Measure
             "Title": row["title"],
             "MailingCity": row["mailing_city"],
         }
-        query = f"SELECT Id FROM Contact WHERE Email = {soql_string(email)}"
+        query = f"SELECT Id FROM Contact WHERE Email = {quote_string(email)}"
         found = http.get(f"{base}/query", params={"q": query}, timeout=60)
         found.raise_for_status()
         matches = found.json()["records"]
@@ -180,11 +180,13 @@ def naive_peer(emulator: RunningEmulator, rows: list[dict[str, Any]]) -> Measure
 
 
 def stop(emulator: RunningEmulator) -> None:
+    """Stop an emulator started by :func:`fresh_org`."""
     emulator.admin.http.close()
     emulator.server.stop()
 
 
 def main() -> int:
+    """Measure the target's API calls against the naive peer and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1000, help="records per run (default 1000)")
     args = parser.parse_args()

@@ -10,18 +10,19 @@ applies them to every log record.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
-
-from salesforce_common.errors import SalesforceError
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 MASK = "***"
 """What a secret is replaced with."""
+
+_URI_PUBLIC = frozenset({"domain", "username", "client_id"})
+"""Parameters of a ``uri`` setting that are not secret."""
 
 MIN_SECRET_CHARS = 4
 """Shorter values are not redacted: replacing every ``ab`` would garble messages."""
@@ -92,14 +93,10 @@ class Secrets:
         Returns:
             The secrets.
         """
-        from salesforce_common.settings import parse_uri  # settings imports this module
-
         values = [str(config[name]) for name in names if config.get(name) not in (None, "")]
         uri = config.get("uri")
         if isinstance(uri, str) and uri:
-            # A malformed uri is reported by the settings check.
-            with contextlib.suppress(SalesforceError):
-                values += [v for k, v in parse_uri(uri).items() if k != "domain"]
+            values += [v for k, v in parse_qsl(urlsplit(uri).query) if k not in _URI_PUBLIC]
         return cls(values)
 
     def add(self, *values: str | None) -> None:
@@ -128,16 +125,20 @@ class Secrets:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that scrubs secrets from each record's final message."""
+    """A logging filter that scrubs the secrets of every live run from each record."""
 
-    def __init__(self, secrets: Secrets) -> None:
-        """Redact with ``secrets``.
+    def __init__(self) -> None:
+        """Start with no secrets; :meth:`watch` adds a run's."""
+        super().__init__()
+        self._watched: weakref.WeakSet[Secrets] = weakref.WeakSet()
+
+    def watch(self, secrets: Secrets) -> None:
+        """Redact ``secrets`` too, for as long as the object lives.
 
         Args:
-            secrets: The run's secrets.
+            secrets: A run's secrets.
         """
-        super().__init__()
-        self.secrets = secrets
+        self._watched.add(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the message, redact it, and keep the record.
@@ -148,30 +149,41 @@ class RedactingFilter(logging.Filter):
         Returns:
             Always True (records are rewritten, never dropped).
         """
+        watched = list(self._watched)
+        if not watched:
+            return True
         message = record.getMessage()
-        clean = self.secrets.redact(message)
+        clean = message
+        for secrets in watched:
+            clean = secrets.redact(clean)
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:
-            text = self.secrets.redact(str(record.exc_info[1]))
-            if text != str(record.exc_info[1]):
-                record.exc_text = text
+            text = str(record.exc_info[1])
+            for secrets in watched:
+                text = secrets.redact(text)
+            record.exc_text = text if text != str(record.exc_info[1]) else record.exc_text
         return True
 
 
-def install_log_redaction(secrets: Secrets, loggers: Iterable[logging.Logger] = ()) -> None:
-    """Attach a :class:`RedactingFilter` to the root handlers and the given loggers.
+LOG_FILTER = RedactingFilter()
+"""The one redacting filter, shared by every handler and logger it is attached to."""
 
-    Idempotent: a logger or handler that already has a redacting filter for ``secrets`` is
-    left alone.
+
+def install_log_redaction(secrets: Secrets, loggers: Iterable[logging.Logger] = ()) -> None:
+    """Scrub ``secrets`` from every log record reaching the root handlers or ``loggers``.
+
+    Attaches :data:`LOG_FILTER` once per handler or logger (idempotent) and makes it watch
+    ``secrets``; a run's secrets stop being watched when the object is garbage-collected.
 
     Args:
         secrets: The run's secrets.
         loggers: Loggers whose records must be scrubbed before any handler sees them.
     """
-    targets: list[logging.Filterer] = [*logging.getLogger().handlers, *loggers]
+    LOG_FILTER.watch(secrets)
+    targets: list[logging.Filterer] = [*logging.getLogger().handlers]
     for logger in loggers:
-        targets.extend(logger.handlers)
+        targets.extend([logger, *logger.handlers])
     for target in targets:
-        if not any(isinstance(f, RedactingFilter) and f.secrets is secrets for f in target.filters):
-            target.addFilter(RedactingFilter(secrets))
+        if LOG_FILTER not in target.filters:
+            target.addFilter(LOG_FILTER)

@@ -19,7 +19,7 @@ from salesforce_common.errors import (
     error_from_response,
 )
 from salesforce_common.limits import LIMIT_INFO_HEADER, ApiUsage, QuotaGuard, parse_limit_info
-from salesforce_common.redaction import Secrets
+from salesforce_common.redaction import Secrets, install_log_redaction
 from salesforce_common.settings import load_settings
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class SalesforceSession:
         """
         self.settings = load_settings(config)
         self.secrets = Secrets(self.settings.secret_values)
+        install_log_redaction(self.secrets, [logger])
         self.guard = QuotaGuard(max_api_usage_percent, max_api_calls)
         self.http = http or requests.Session()
         self.flow: AuthFlow = build_flow(self.settings, post=self._post_token)
@@ -314,6 +315,7 @@ class SalesforceSession:
         if api_call:
             self.check_quota()
             self.calls += 1
+            self.secrets.add(self.flow.access_token)
         path = urlsplit(url).path
         logger.debug("%s %s", method, path)
         response = self.http.request(

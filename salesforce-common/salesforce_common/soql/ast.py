@@ -11,12 +11,6 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
-LITERAL_KINDS = frozenset(
-    {"string", "number", "boolean", "null", "date", "datetime", "time", "date_literal"}
-)
-COMPARISON_OPS = frozenset(
-    {"=", "!=", "<", "<=", ">", ">=", "LIKE", "IN", "NOT IN", "INCLUDES", "EXCLUDES"}
-)
 LIST_OPS = frozenset({"IN", "NOT IN", "INCLUDES", "EXCLUDES"})
 
 _STRING_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -57,9 +51,9 @@ SelectItem = FieldRef | CountAll | Count
 
 @dataclass(frozen=True)
 class Literal:
-    """A value in a condition.
+    r"""A value in a condition.
 
-    Kinds and values: ``string`` (str, unescaped except ``\\%``/``\\_`` kept for LIKE),
+    Kinds and values: ``string`` (str, unescaped except ``\%``/``\_`` kept for LIKE),
     ``number`` (int or float), ``boolean`` (bool), ``null`` (None), ``date`` (``YYYY-MM-DD``),
     ``datetime`` and ``time`` (the text as written, e.g. ``01:00:00.000Z``), and
     ``date_literal`` (upper-case, e.g. ``LAST_N_DAYS:7``).
@@ -170,7 +164,7 @@ def format_expr(expr: Expr) -> str:
 
 
 def quote_string(value: str) -> str:
-    """A SOQL string literal: quoted, with ``\\``, ``'`` and control characters escaped.
+    r"""A SOQL string literal: quoted, with ``\``, ``'`` and control characters escaped.
 
     The one SOQL escaper of the project (the plugins' queries, the target's email lookups and
     the emulator's own queries all print strings through it).
@@ -179,7 +173,7 @@ def quote_string(value: str) -> str:
         value: The text (``o'brien@x.com``).
 
     Returns:
-        The literal (``'o\\'brien@x.com'``).
+        The literal (``'o\'brien@x.com'``).
     """
     return "'" + "".join(_STRING_ESCAPES.get(c, c) for c in value) + "'"
 
