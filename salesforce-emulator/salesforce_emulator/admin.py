@@ -12,7 +12,6 @@ from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.models.auth import ConnectedApp
 from salesforce_emulator.models.records import coerce_value, now_stamp
 from salesforce_emulator.responses import Ctx, json_response
-from salesforce_emulator.schema_sql import reserve_ids
 
 FIELD_KEYS = {f.name for f in dataclasses.fields(FieldDef)} - {"name", "type"}
 
@@ -190,13 +189,11 @@ def admin_object(ctx: Ctx, object: str) -> Response:
 
 def admin_generate(ctx: Ctx, object: str) -> Response:
     """Append ``count`` generated rows to an object."""
-    from salesforce_emulator.demo_data import generate_rows
-
     body = _body(ctx) or {}
     obj = ctx.org.object(object)
-    # generate_rows runs (and commits) its own fast-load transaction: no org.transaction() here.
+    # The generator runs (and commits) its own fast-load transaction: no org.transaction() here.
     count, seed = int(body.get("count", 1)), int(body.get("seed", 42))
-    ids = generate_rows(ctx.org.conn, ctx.org.catalog, obj.name, count, seed=seed)
+    ids = ctx.org.generate_rows(obj, count, seed)
     return json_response(
         {
             "created": len(ids),
@@ -223,7 +220,7 @@ def admin_records(ctx: Ctx, object: str) -> Response:
             values = {obj.field(k).name if obj.field(k) else k: v for k, v in given.items()}  # type: ignore[union-attr]
             stored = {k: _stored_value(obj, k, v) for k, v in values.items()}
             if ctx.request.method == "POST":
-                written.append(_insert(ctx, obj, stored))
+                written.append(org.insert_stored(obj, stored))
             else:
                 record_id = str(stored.pop("Id"))
                 current = org.writer.get_raw(obj, record_id)
@@ -248,31 +245,6 @@ def _stored_value(obj: ObjectDef, name: str, value: Any) -> Any:
         return coerce_value(f, value)
     except Exception as exc:
         raise SalesforceApiError(400, "INVALID_FIELD", f"{obj.name}.{name}: {exc}") from exc
-
-
-def _insert(ctx: Ctx, obj: ObjectDef, stored: dict[str, Any]) -> str:
-    org = ctx.org
-    if "Id" not in stored:
-        [stored["Id"]] = reserve_ids(org.conn, obj, 1)
-    stamp = now_stamp()
-    user_row = org.conn.execute('SELECT "Id" FROM "User" ORDER BY rowid LIMIT 1').fetchone()
-    user_id = user_row[0] if user_row else None
-    defaults = {
-        "IsDeleted": 0,
-        "CreatedDate": stamp,
-        "LastModifiedDate": stamp,
-        "SystemModstamp": stamp,
-        "CreatedById": user_id,
-        "LastModifiedById": user_id,
-        "OwnerId": user_id,
-    }
-    for key, value in defaults.items():
-        if obj.field(key) is not None:
-            stored.setdefault(key, value)
-    for key, value in org.writer.defaults(obj).items():
-        stored.setdefault(key, value)
-    org.writer.insert_raw(obj, stored)
-    return str(stored["Id"])
 
 
 def admin_delete(ctx: Ctx, object: str) -> Response:
@@ -319,8 +291,7 @@ def admin_users(ctx: Ctx) -> Response:
     user_obj = org.object("User")
     username = body["username"]
     with org.transaction():
-        user_id = _insert(
-            ctx,
+        user_id = org.insert_stored(
             user_obj,
             {
                 "Username": username,
@@ -336,14 +307,3 @@ def admin_users(ctx: Ctx) -> Response:
         )
     org.auth.add_user(username, body["password"], body.get("security_token", ""), user_id)
     return json_response({"id": user_id, "username": username}, 201)
-
-
-ADMIN_HANDLERS = {
-    name: globals()[name]
-    for name in (
-        "admin_health", "admin_reset", "admin_calls", "admin_faults", "admin_settings",
-        "admin_expire_sessions", "admin_expire_cursors", "admin_objects", "admin_object",
-        "admin_generate", "admin_records", "admin_delete", "admin_purge", "admin_connected_apps",
-        "admin_users",
-    )
-}  # fmt: skip

@@ -217,9 +217,8 @@ class ObjectDef:
                 return f
         return None
 
-    def describe_global_entry(self, api_version: str) -> dict[str, object]:
-        """The object's entry in the global describe (``/sobjects``)."""
-        base = f"/services/data/v{api_version}/sobjects/{self.name}"
+    def describe_global_entry(self) -> dict[str, object]:
+        """The object's entry in the global describe (``/sobjects``), less its ``urls``."""
         return {
             "activateable": False,
             "createable": self.createable,
@@ -246,33 +245,23 @@ class ObjectDef:
             "triggerable": True,
             "undeletable": self.deletable,
             "updateable": self.updateable,
-            "urls": {
-                "rowTemplate": base + "/{ID}",
-                "defaultValues": base + "/defaultValues?recordTypeId&fields",
-                "describe": base + "/describe",
-                "sobject": base,
-            },
         }
 
-    def describe(self, api_version: str) -> dict[str, object]:
-        """The full ``sobjects/{X}/describe`` body."""
-        body = self.describe_global_entry(api_version)
-        body.update(
-            {
-                "childRelationships": [],
-                "compactLayoutable": True,
-                "fields": [f.describe() for f in self.fields],
-                "listviewable": None,
-                "lookupLayoutable": None,
-                "namedLayoutInfos": [],
-                "networkScopeFieldName": None,
-                "recordTypeInfos": [],
-                "searchLayoutable": True,
-                "sobjectDescribeOption": "FULL",
-                "supportedScopes": [{"label": "All", "name": "everything"}],
-            }
-        )
-        return body
+    def describe_details(self) -> dict[str, object]:
+        """What ``sobjects/{X}/describe`` adds to the global entry (fields, layouts...)."""
+        return {
+            "childRelationships": [],
+            "compactLayoutable": True,
+            "fields": [f.describe() for f in self.fields],
+            "listviewable": None,
+            "lookupLayoutable": None,
+            "namedLayoutInfos": [],
+            "networkScopeFieldName": None,
+            "recordTypeInfos": [],
+            "searchLayoutable": True,
+            "sobjectDescribeOption": "FULL",
+            "supportedScopes": [{"label": "All", "name": "everything"}],
+        }
 
 
 # --- field builders -------------------------------------------------------------------------

@@ -13,9 +13,9 @@ FAULT_KINDS = ("status", "drop", "latency", "expire_session")
 class FaultRule:
     """One rule; it fires on matching calls after ``skip`` of them, ``times`` times (0 = forever).
 
-    ``endpoint`` is a route name from ``urls.py`` (``query``, ``query_more``,
-    ``bulk_query_results``,
-    ``token``, ``composite_sobjects``...) or ``*``; ``path_contains`` narrows by URL path.
+    ``endpoint`` is the name of a handler in ``urls.py``'s route table (``query``,
+    ``query_more``, ``bulk_query_results``, ``token``, ``composite_sobjects``...) or ``*``;
+    ``path_contains`` narrows by URL path.
     """
 
     kind: str = "status"

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from salesforce_common.api_limits import COLLECTION_RECORDS, COMPOSITE_SUBREQUESTS
@@ -23,10 +23,22 @@ from salesforce_emulator.exceptions import (
     not_found,
 )
 from salesforce_emulator.models.auth import ORG_ID, Session
-from salesforce_emulator.models.org import Org
+from salesforce_emulator.models.bulk import IngestJob, QueryJob
+from salesforce_emulator.models.org import API_VERSIONS, Org
 from salesforce_emulator.models.records import RecordError, WriteOptions
-from salesforce_emulator.urls import API_VERSIONS
+from salesforce_emulator.serialize import (
+    data_path,
+    describe_body,
+    global_entry,
+    ingest_job_info,
+    query_body,
+    query_job_info,
+    query_records,
+    token_body,
+)
 from salesforce_emulator.values import format_datetime, parse_datetime
+
+Job = TypeVar("Job", QueryJob, IngestJob)
 
 
 @dataclass
@@ -99,10 +111,10 @@ def token(ctx: Ctx) -> Response:
         form.setdefault("client_secret", basic.password or "")
     audiences = (ctx.base_url, "https://login.salesforce.com", "https://test.salesforce.com")
     try:
-        body = ctx.org.auth.grant(form, audiences)
+        session = ctx.org.auth.grant(form, audiences)
     except OAuthError as exc:
         return oauth_error_response(exc)
-    return json_response(body)
+    return json_response(token_body(session, ctx.base_url))
 
 
 def soap_login(ctx: Ctx, version: str) -> Response:
@@ -151,18 +163,14 @@ def _soap_fault(code: str, message: str) -> Response:
 def versions(ctx: Ctx) -> Response:
     """``GET /services/data/``."""
     return json_response(
-        [
-            {"label": f"Release {v}", "url": f"/services/data/v{v}", "version": v}
-            for v in API_VERSIONS
-        ]
+        [{"label": f"Release {v}", "url": data_path(v), "version": v} for v in API_VERSIONS]
     )
 
 
 def resources(ctx: Ctx, version: str) -> Response:
     """``GET /services/data/vNN.N/``."""
-    base = f"/services/data/v{version}"
     names = ["sobjects", "query", "queryAll", "composite", "limits", "jobs"]
-    return json_response({name: f"{base}/{name}" for name in names})
+    return json_response({name: data_path(version, name) for name in names})
 
 
 def limits(ctx: Ctx, version: str) -> Response:
@@ -176,23 +184,21 @@ def describe_global(ctx: Ctx, version: str) -> Response:
         {
             "encoding": "UTF-8",
             "maxBatchSize": COLLECTION_RECORDS,
-            "sobjects": [obj.describe_global_entry(version) for obj in ctx.org.catalog],
+            "sobjects": [global_entry(obj, version) for obj in ctx.org.catalog],
         }
     )
 
 
 def describe(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}/describe``."""
-    return json_response(ctx.org.object(object).describe(version))
+    return json_response(describe_body(ctx.org.object(object), version))
 
 
 def sobject(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}`` (basic info) and ``POST sobjects/{X}`` (create)."""
     obj = ctx.org.object(object)
     if ctx.request.method == "GET":
-        return json_response(
-            {"objectDescribe": obj.describe_global_entry(version), "recentItems": []}
-        )
+        return json_response({"objectDescribe": global_entry(obj, version), "recentItems": []})
     body = ctx.json_object()
     try:
         with ctx.org.transaction():
@@ -212,14 +218,8 @@ def _select_all(
         else [f.name for f in obj.fields]
     )
     soql = f"SELECT {', '.join(names)} FROM {obj.name} WHERE {where}"
-    page = ctx.org.queries.start(
-        soql,
-        include_deleted=False,
-        api_version=ctx.api_version,
-        user_id=ctx.user_id,
-        batch_size=None,
-    )
-    return list(page["records"])
+    page = ctx.org.queries.start(soql, include_deleted=False, user_id=ctx.user_id, batch_size=None)
+    return query_records(page, ctx.api_version)
 
 
 def record(ctx: Ctx, version: str, object: str, record_id: str) -> Response:
@@ -263,14 +263,9 @@ def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value
             "NOT_FOUND",
             f"Provided external ID field does not exist or is not accessible: {field}",
         )
-    matches = [
-        r[0]
-        for r in ctx.org.conn.execute(
-            f'SELECT "Id" FROM "{obj.name}" WHERE "{ext.name}" = ? AND "IsDeleted" = 0', (value,)
-        )
-    ]
+    matches = ctx.org.writer.ids_with_value(obj, ext.name, value, include_deleted=False)
     if len(matches) > 1:
-        urls = [f"/services/data/v{version}/sobjects/{obj.name}/{m}" for m in matches]
+        urls = [data_path(version, "sobjects", obj.name, m) for m in matches]
         return json_response(urls, 300)
     if ctx.request.method == "GET":
         if not matches:
@@ -290,7 +285,8 @@ def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value
     return json_response({"id": new_id, "success": True, "errors": [], "created": True}, 201)
 
 
-def _replication_window(ctx: Ctx) -> tuple[str, str]:
+def _replication_window(ctx: Ctx) -> tuple[dt.datetime, dt.datetime]:
+    """The ``start`` and ``end`` of ``deleted``/``updated``, checked as Salesforce checks them."""
     try:
         start = parse_datetime(ctx.request.args["start"])
         end = parse_datetime(ctx.request.args["end"])
@@ -307,24 +303,25 @@ def _replication_window(ctx: Ctx) -> tuple[str, str]:
         raise SalesforceApiError(
             400, "INVALID_REPLICATION_DATE", "EndDate must chronologically follow the StartDate"
         )
-    return format_datetime(start), format_datetime(end)
+    return start, end
+
+
+def _latest_date_covered(end: dt.datetime) -> str:
+    """The end of a replication window, to the whole minute."""
+    return format_datetime(end.replace(second=0, microsecond=0))
 
 
 def deleted(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}/deleted/?start=&end=``."""
     obj = ctx.org.object(object)
     start, end = _replication_window(ctx)
-    rows = ctx.org.conn.execute(
-        'SELECT id, deleted_date FROM "_deleted_log" WHERE object = ? AND deleted_date >= ? '
-        "AND deleted_date <= ? ORDER BY deleted_date",
-        (obj.name, start, end),
-    ).fetchall()
+    rows = ctx.org.writer.deleted_between(obj, format_datetime(start), format_datetime(end))
     earliest = format_datetime(dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
     return json_response(
         {
-            "deletedRecords": [{"id": r[0], "deletedDate": r[1]} for r in rows],
+            "deletedRecords": [{"id": i, "deletedDate": when} for i, when in rows],
             "earliestDateAvailable": earliest,
-            "latestDateCovered": end[:17] + "00.000+0000",
+            "latestDateCovered": _latest_date_covered(end),
         }
     )
 
@@ -333,14 +330,8 @@ def updated(ctx: Ctx, version: str, object: str) -> Response:
     """``GET sobjects/{X}/updated/?start=&end=``."""
     obj = ctx.org.object(object)
     start, end = _replication_window(ctx)
-    rows = ctx.org.conn.execute(
-        f'SELECT "Id" FROM "{obj.name}" WHERE "SystemModstamp" >= ? AND "SystemModstamp" <= ? '
-        'ORDER BY "SystemModstamp"',
-        (start, end),
-    ).fetchall()
-    return json_response(
-        {"ids": [r[0] for r in rows], "latestDateCovered": end[:17] + "00.000+0000"}
-    )
+    ids = ctx.org.writer.modified_between(obj, format_datetime(start), format_datetime(end))
+    return json_response({"ids": ids, "latestDateCovered": _latest_date_covered(end)})
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -355,46 +346,44 @@ def _batch_size(ctx: Ctx) -> int | None:
     return None
 
 
-def _run_query(ctx: Ctx, *, include_deleted: bool) -> Response:
+def _run_query(ctx: Ctx, version: str, resource: str) -> Response:
+    """Start a query (``resource``: ``query`` or ``queryAll``) and answer its first page."""
     soql = ctx.request.args.get("q")
     if not soql:
         raise malformed_query("A query string is required: q=SELECT ...")
-    body = ctx.org.queries.start(
+    page = ctx.org.queries.start(
         soql,
-        include_deleted=include_deleted,
-        api_version=ctx.api_version,
+        include_deleted=resource == "queryAll",
         user_id=ctx.user_id,
         batch_size=_batch_size(ctx),
     )
-    return json_response(body)
+    return json_response(query_body(page, version, resource))
+
+
+def _next_page(ctx: Ctx, version: str, resource: str, locator: str) -> Response:
+    """Answer the page a ``nextRecordsUrl`` (``{resource}/{locator}``) points at."""
+    page = ctx.org.queries.more(locator, batch_size=_batch_size(ctx))
+    return json_response(query_body(page, version, resource))
 
 
 def query(ctx: Ctx, version: str) -> Response:
     """``GET query?q=``."""
-    return _run_query(ctx, include_deleted=False)
+    return _run_query(ctx, version, "query")
 
 
 def query_all(ctx: Ctx, version: str) -> Response:
     """``GET queryAll?q=``."""
-    return _run_query(ctx, include_deleted=True)
+    return _run_query(ctx, version, "queryAll")
 
 
 def query_more(ctx: Ctx, version: str, locator: str) -> Response:
     """``GET query/{locator}``."""
-    return json_response(
-        ctx.org.queries.more(
-            locator, api_version=version, batch_size=_batch_size(ctx), resource="query"
-        )
-    )
+    return _next_page(ctx, version, "query", locator)
 
 
 def query_all_more(ctx: Ctx, version: str, locator: str) -> Response:
     """``GET queryAll/{locator}``."""
-    return json_response(
-        ctx.org.queries.more(
-            locator, api_version=version, batch_size=_batch_size(ctx), resource="queryAll"
-        )
-    )
+    return _next_page(ctx, version, "queryAll", locator)
 
 
 # --- composite ------------------------------------------------------------------------------
@@ -579,20 +568,26 @@ def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:
 
 
 def _job_collection(
-    ctx: Ctx, version: str, jobs: Iterable[Any], create: Callable[..., Any]
+    ctx: Ctx,
+    version: str,
+    jobs: Iterable[Job],
+    create: Callable[..., Job],
+    info: Callable[..., dict[str, Any]],
 ) -> Response:
     """``GET`` lists the jobs; ``POST`` creates one from the JSON body."""
     if ctx.request.method == "GET":
-        listed = [job.info(detailed=False) for job in jobs]
+        listed = [info(job, detailed=False) for job in jobs]
         return json_response({"done": True, "records": listed, "nextRecordsUrl": None})
     job = create(ctx.json_object(), user_id=ctx.user_id, api_version=version)
-    return json_response(job.info(detailed=False), 200)
+    return json_response(info(job, detailed=False), 200)
 
 
 def bulk_query_jobs(ctx: Ctx, version: str) -> Response:
     """``POST jobs/query`` (create) and ``GET jobs/query`` (list)."""
     bulk = ctx.org.bulk
-    return _job_collection(ctx, version, bulk.query_jobs.values(), bulk.create_query_job)
+    return _job_collection(
+        ctx, version, bulk.query_jobs.values(), bulk.create_query_job, query_job_info
+    )
 
 
 def bulk_query_job(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -607,8 +602,8 @@ def bulk_query_job(ctx: Ctx, version: str, job_id: str) -> Response:
             raise SalesforceApiError(
                 400, "INVALIDJOBSTATE", "Only state Aborted can be set on a query job"
             )
-        return json_response(bulk.abort_query_job(job_id).info(detailed=False))
-    return json_response(bulk.query_job(job_id).info(detailed=True))
+        return json_response(query_job_info(bulk.abort_query_job(job_id), detailed=False))
+    return json_response(query_job_info(bulk.query_job(job_id), detailed=True))
 
 
 def bulk_query_results(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -628,7 +623,9 @@ def bulk_query_results(ctx: Ctx, version: str, job_id: str) -> Response:
 def bulk_ingest_jobs(ctx: Ctx, version: str) -> Response:
     """``POST jobs/ingest`` (create) and ``GET jobs/ingest`` (list)."""
     bulk = ctx.org.bulk
-    return _job_collection(ctx, version, bulk.ingest_jobs.values(), bulk.create_ingest_job)
+    return _job_collection(
+        ctx, version, bulk.ingest_jobs.values(), bulk.create_ingest_job, ingest_job_info
+    )
 
 
 def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -642,12 +639,13 @@ def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
         state = body.get("state") if isinstance(body, dict) else None
         options = ctx.write_options()
 
-        def write(job: Any) -> None:
+        def write(job: IngestJob) -> None:
             with ctx.org.transaction():
                 bulk.process(job, options, ctx.org.run_in_savepoint)
 
-        return json_response(bulk.set_ingest_state(job_id, str(state), write).info(detailed=False))
-    return json_response(bulk.poll_ingest_job(job_id).info(detailed=True))
+        job = bulk.set_ingest_state(job_id, str(state), write)
+        return json_response(ingest_job_info(job, detailed=False))
+    return json_response(ingest_job_info(bulk.poll_ingest_job(job_id), detailed=True))
 
 
 def bulk_ingest_upload(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -667,15 +665,3 @@ def bulk_ingest_results(ctx: Ctx, version: str, job_id: str, kind: str) -> Respo
     if canonical is None:
         raise not_found()
     return Response(ctx.org.bulk.ingest_results(job_id, canonical), mimetype="text/csv")
-
-
-HANDLERS: dict[str, Callable[..., Response]] = {
-    name: globals()[name]
-    for name in (
-        "token", "soap_login", "versions", "resources", "limits", "describe_global", "describe",
-        "sobject", "record", "record_by_external_id", "deleted", "updated", "query", "query_all",
-        "query_more", "query_all_more", "composite_batch", "composite_sobjects",
-        "composite_sobjects_get", "bulk_query_jobs", "bulk_query_job", "bulk_query_results",
-        "bulk_ingest_jobs", "bulk_ingest_job", "bulk_ingest_upload", "bulk_ingest_results",
-    )
-}  # fmt: skip

@@ -16,17 +16,15 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from salesforce_emulator.admin import ADMIN_HANDLERS
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.faults import FaultRule
 from salesforce_emulator.models.auth import Session
 from salesforce_emulator.models.org import Org
-from salesforce_emulator.responses import HANDLERS, Ctx, error_response
-from salesforce_emulator.urls import UNCOUNTED, build_map
+from salesforce_emulator.responses import Ctx, error_response
+from salesforce_emulator.urls import Endpoint, build_map
 
 log = logging.getLogger("salesforce_emulator")
 
-UNAUTHENTICATED = frozenset({"token", "soap_login", "versions"})
 SERVICE_UNAVAILABLE_HTML = (
     "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
     "<p>The server is temporarily unable to service your request. Please try again later.</p>"
@@ -73,14 +71,13 @@ class EmulatorApp:
             return self._routing_error(
                 request, SalesforceApiError(exc.code or 400, "NOT_FOUND", str(exc.description))
             )
-        if endpoint.startswith("admin_"):
-            return self._run(request, endpoint, args, admin=True)
-        fault = self.org.faults.pick(endpoint, request.method, request.path)
-        if fault is not None:
-            early = self._apply_fault(fault, request)
-            if early is not None:
-                return early
-        return self._run(request, endpoint, args, admin=False)
+        if not endpoint.admin:
+            fault = self.org.faults.pick(endpoint.name, request.method, request.path)
+            if fault is not None:
+                early = self._apply_fault(fault, request)
+                if early is not None:
+                    return early
+        return self._run(request, endpoint, args)
 
     def _routing_error(self, request: Request, error: SalesforceApiError) -> Response:
         response = error_response(error)
@@ -113,9 +110,7 @@ class EmulatorApp:
         response.headers["Sforce-Limit-Info"] = self.org.limit_info()
         return response
 
-    def _run(
-        self, request: Request, endpoint: str, args: Mapping[str, Any], *, admin: bool
-    ) -> Response:
+    def _run(self, request: Request, endpoint: Endpoint, args: Mapping[str, Any]) -> Response:
         ctx = Ctx(
             self.org,
             request,
@@ -123,17 +118,15 @@ class EmulatorApp:
             api_version=args.get("version", ""),
             dispatch=self.dispatch_internal,
         )
-        counted = (
-            not admin and endpoint not in UNCOUNTED and request.path.startswith("/services/data/v")
-        )
+        admin = endpoint.admin
+        counted = endpoint.counted and request.path.startswith("/services/data/v")
         with self.org.lock:
             try:
-                if not admin and endpoint not in UNAUTHENTICATED:
+                if endpoint.authenticated:
                     ctx.session = self.org.auth.check_bearer(request.headers.get("Authorization"))
                 if counted:
-                    self.org.count_call(endpoint)
-                handler = ADMIN_HANDLERS[endpoint] if admin else HANDLERS[endpoint]
-                response = handler(ctx, **args)
+                    self.org.count_call(endpoint.name)
+                response = endpoint.handler(ctx, **args)
             except SalesforceApiError as exc:
                 response = error_response(exc)
             except (KeyError, TypeError, ValueError) as exc:
@@ -157,7 +150,7 @@ class EmulatorApp:
             return error_response(
                 SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist")
             )
-        if endpoint.startswith("admin_") or endpoint in ("composite_batch", "token", "soap_login"):
+        if not endpoint.batchable:
             return error_response(
                 SalesforceApiError(400, "INVALID_BATCH_REQUEST", "Not allowed in a batch")
             )
@@ -172,7 +165,7 @@ class EmulatorApp:
             ctx.session = session or self.org.auth.check_bearer(
                 request.headers.get("Authorization")
             )
-            return HANDLERS[endpoint](ctx, **args)
+            return endpoint.handler(ctx, **args)
         except SalesforceApiError as exc:
             return error_response(exc)
 
@@ -220,7 +213,6 @@ class EmulatorServer:
         self.port = self._server.socket.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.app.base_url = self.url
-        org.auth.instance_url = self.url
         self._thread: threading.Thread | None = None
 
     def start(self) -> EmulatorServer:

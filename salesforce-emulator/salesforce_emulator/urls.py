@@ -1,10 +1,17 @@
-"""The route table: Salesforce paths (and the emulator's ``/__admin/`` paths) to endpoint names."""
+"""The route table: Salesforce paths (and the emulator's ``/__admin/`` paths) to their handlers."""
 
 from __future__ import annotations
 
-from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
+from collections.abc import Callable
+from dataclasses import dataclass
 
-API_VERSIONS = [f"{major}.0" for major in range(20, 67)]
+from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
+from werkzeug.wrappers import Response
+
+from salesforce_emulator import admin, responses
+from salesforce_emulator.models.org import API_VERSIONS
+
+Handler = Callable[..., Response]
 
 
 class VersionConverter(BaseConverter):
@@ -27,79 +34,126 @@ class AnyPathConverter(BaseConverter):
 
 DATA = "/services/data/v<v:version>"
 
-RULES = [
+RULES: list[tuple[str, Handler, list[str]]] = [
     # OAuth and SOAP login
-    ("/services/oauth2/token", "token", ["POST"]),
-    ("/services/Soap/u/<v:version>", "soap_login", ["POST"]),
+    ("/services/oauth2/token", responses.token, ["POST"]),
+    ("/services/Soap/u/<v:version>", responses.soap_login, ["POST"]),
     # REST
-    ("/services/data/", "versions", ["GET"]),
-    ("/services/data", "versions", ["GET"]),
-    (f"{DATA}/", "resources", ["GET"]),
-    (f"{DATA}", "resources", ["GET"]),
-    (f"{DATA}/limits", "limits", ["GET"]),
-    (f"{DATA}/limits/", "limits", ["GET"]),
-    (f"{DATA}/sobjects", "describe_global", ["GET"]),
-    (f"{DATA}/sobjects/", "describe_global", ["GET"]),
-    (f"{DATA}/sobjects/<object>/describe", "describe", ["GET"]),
-    (f"{DATA}/sobjects/<object>/describe/", "describe", ["GET"]),
-    (f"{DATA}/sobjects/<object>/deleted/", "deleted", ["GET"]),
-    (f"{DATA}/sobjects/<object>/deleted", "deleted", ["GET"]),
-    (f"{DATA}/sobjects/<object>/updated/", "updated", ["GET"]),
-    (f"{DATA}/sobjects/<object>/updated", "updated", ["GET"]),
-    (f"{DATA}/sobjects/<object>", "sobject", ["GET", "POST"]),
-    (f"{DATA}/sobjects/<object>/", "sobject", ["GET", "POST"]),
-    (f"{DATA}/sobjects/<object>/<record_id>", "record", ["GET", "PATCH", "DELETE"]),
+    ("/services/data/", responses.versions, ["GET"]),
+    ("/services/data", responses.versions, ["GET"]),
+    (f"{DATA}/", responses.resources, ["GET"]),
+    (f"{DATA}", responses.resources, ["GET"]),
+    (f"{DATA}/limits", responses.limits, ["GET"]),
+    (f"{DATA}/limits/", responses.limits, ["GET"]),
+    (f"{DATA}/sobjects", responses.describe_global, ["GET"]),
+    (f"{DATA}/sobjects/", responses.describe_global, ["GET"]),
+    (f"{DATA}/sobjects/<object>/describe", responses.describe, ["GET"]),
+    (f"{DATA}/sobjects/<object>/describe/", responses.describe, ["GET"]),
+    (f"{DATA}/sobjects/<object>/deleted/", responses.deleted, ["GET"]),
+    (f"{DATA}/sobjects/<object>/deleted", responses.deleted, ["GET"]),
+    (f"{DATA}/sobjects/<object>/updated/", responses.updated, ["GET"]),
+    (f"{DATA}/sobjects/<object>/updated", responses.updated, ["GET"]),
+    (f"{DATA}/sobjects/<object>", responses.sobject, ["GET", "POST"]),
+    (f"{DATA}/sobjects/<object>/", responses.sobject, ["GET", "POST"]),
+    (f"{DATA}/sobjects/<object>/<record_id>", responses.record, ["GET", "PATCH", "DELETE"]),
     (
         f"{DATA}/sobjects/<object>/<field>/<segment:value>",
-        "record_by_external_id",
+        responses.record_by_external_id,
         ["GET", "PATCH"],
     ),
-    (f"{DATA}/query", "query", ["GET"]),
-    (f"{DATA}/query/", "query", ["GET"]),
-    (f"{DATA}/queryAll", "query_all", ["GET"]),
-    (f"{DATA}/queryAll/", "query_all", ["GET"]),
-    (f"{DATA}/query/<locator>", "query_more", ["GET"]),
-    (f"{DATA}/queryAll/<locator>", "query_all_more", ["GET"]),
-    (f"{DATA}/composite/batch", "composite_batch", ["POST"]),
-    (f"{DATA}/composite/sobjects", "composite_sobjects", ["GET", "POST", "PATCH", "DELETE"]),
-    (f"{DATA}/composite/sobjects/<object>", "composite_sobjects_get", ["GET", "POST"]),
-    (f"{DATA}/jobs/query", "bulk_query_jobs", ["GET", "POST"]),
-    (f"{DATA}/jobs/query/<job_id>", "bulk_query_job", ["GET", "PATCH", "DELETE"]),
-    (f"{DATA}/jobs/query/<job_id>/results", "bulk_query_results", ["GET"]),
-    (f"{DATA}/jobs/query/<job_id>/results/", "bulk_query_results", ["GET"]),
-    (f"{DATA}/jobs/ingest", "bulk_ingest_jobs", ["GET", "POST"]),
-    (f"{DATA}/jobs/ingest/", "bulk_ingest_jobs", ["GET", "POST"]),
-    (f"{DATA}/jobs/ingest/<job_id>", "bulk_ingest_job", ["GET", "PATCH", "DELETE"]),
-    (f"{DATA}/jobs/ingest/<job_id>/batches", "bulk_ingest_upload", ["PUT"]),
-    (f"{DATA}/jobs/ingest/<job_id>/batches/", "bulk_ingest_upload", ["PUT"]),
-    (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>", "bulk_ingest_results", ["GET"]),
-    (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>/", "bulk_ingest_results", ["GET"]),
+    (f"{DATA}/query", responses.query, ["GET"]),
+    (f"{DATA}/query/", responses.query, ["GET"]),
+    (f"{DATA}/queryAll", responses.query_all, ["GET"]),
+    (f"{DATA}/queryAll/", responses.query_all, ["GET"]),
+    (f"{DATA}/query/<locator>", responses.query_more, ["GET"]),
+    (f"{DATA}/queryAll/<locator>", responses.query_all_more, ["GET"]),
+    (f"{DATA}/composite/batch", responses.composite_batch, ["POST"]),
+    (
+        f"{DATA}/composite/sobjects",
+        responses.composite_sobjects,
+        ["GET", "POST", "PATCH", "DELETE"],
+    ),
+    (f"{DATA}/composite/sobjects/<object>", responses.composite_sobjects_get, ["GET", "POST"]),
+    (f"{DATA}/jobs/query", responses.bulk_query_jobs, ["GET", "POST"]),
+    (f"{DATA}/jobs/query/<job_id>", responses.bulk_query_job, ["GET", "PATCH", "DELETE"]),
+    (f"{DATA}/jobs/query/<job_id>/results", responses.bulk_query_results, ["GET"]),
+    (f"{DATA}/jobs/query/<job_id>/results/", responses.bulk_query_results, ["GET"]),
+    (f"{DATA}/jobs/ingest", responses.bulk_ingest_jobs, ["GET", "POST"]),
+    (f"{DATA}/jobs/ingest/", responses.bulk_ingest_jobs, ["GET", "POST"]),
+    (f"{DATA}/jobs/ingest/<job_id>", responses.bulk_ingest_job, ["GET", "PATCH", "DELETE"]),
+    (f"{DATA}/jobs/ingest/<job_id>/batches", responses.bulk_ingest_upload, ["PUT"]),
+    (f"{DATA}/jobs/ingest/<job_id>/batches/", responses.bulk_ingest_upload, ["PUT"]),
+    (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>", responses.bulk_ingest_results, ["GET"]),
+    (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>/", responses.bulk_ingest_results, ["GET"]),
     # emulator administration
-    ("/__admin/health", "admin_health", ["GET"]),
-    ("/__admin/reset", "admin_reset", ["POST"]),
-    ("/__admin/calls", "admin_calls", ["GET"]),
-    ("/__admin/faults", "admin_faults", ["GET", "POST", "DELETE"]),
-    ("/__admin/settings", "admin_settings", ["GET", "PATCH"]),
-    ("/__admin/sessions/expire", "admin_expire_sessions", ["POST"]),
-    ("/__admin/cursors/expire", "admin_expire_cursors", ["POST"]),
-    ("/__admin/objects", "admin_objects", ["GET", "POST"]),
-    ("/__admin/objects/<object>", "admin_object", ["PATCH"]),
-    ("/__admin/objects/<object>/generate", "admin_generate", ["POST"]),
-    ("/__admin/records/<object>", "admin_records", ["GET", "POST", "PATCH"]),
-    ("/__admin/records/<object>/delete", "admin_delete", ["POST"]),
-    ("/__admin/records/<object>/purge", "admin_purge", ["POST"]),
-    ("/__admin/connected_apps", "admin_connected_apps", ["POST"]),
-    ("/__admin/users", "admin_users", ["POST"]),
+    ("/__admin/health", admin.admin_health, ["GET"]),
+    ("/__admin/reset", admin.admin_reset, ["POST"]),
+    ("/__admin/calls", admin.admin_calls, ["GET"]),
+    ("/__admin/faults", admin.admin_faults, ["GET", "POST", "DELETE"]),
+    ("/__admin/settings", admin.admin_settings, ["GET", "PATCH"]),
+    ("/__admin/sessions/expire", admin.admin_expire_sessions, ["POST"]),
+    ("/__admin/cursors/expire", admin.admin_expire_cursors, ["POST"]),
+    ("/__admin/objects", admin.admin_objects, ["GET", "POST"]),
+    ("/__admin/objects/<object>", admin.admin_object, ["PATCH"]),
+    ("/__admin/objects/<object>/generate", admin.admin_generate, ["POST"]),
+    ("/__admin/records/<object>", admin.admin_records, ["GET", "POST", "PATCH"]),
+    ("/__admin/records/<object>/delete", admin.admin_delete, ["POST"]),
+    ("/__admin/records/<object>/purge", admin.admin_purge, ["POST"]),
+    ("/__admin/connected_apps", admin.admin_connected_apps, ["POST"]),
+    ("/__admin/users", admin.admin_users, ["POST"]),
 ]
 
-# Calls that do not count against the daily API allowance.
-UNCOUNTED = frozenset({"token", "soap_login"})
+UNCOUNTED: frozenset[Handler] = frozenset({responses.token, responses.soap_login})
+"""Calls that do not count against the daily API allowance."""
+UNAUTHENTICATED: frozenset[Handler] = UNCOUNTED | {responses.versions}
+"""Calls answered without a bearer token."""
+NOT_IN_BATCH: frozenset[Handler] = UNCOUNTED | {responses.composite_batch}
+"""Calls a ``composite/batch`` sub-request may not make (nor may it call ``/__admin/``)."""
+ADMIN_HANDLERS: frozenset[Handler] = frozenset(
+    handler for path, handler, _methods in RULES if path.startswith("/__admin/")
+)
+"""The ``/__admin/`` handlers: no faults, no bearer check, never counted."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A route's handler and how the server treats calls to it."""
+
+    handler: Handler
+
+    @property
+    def name(self) -> str:
+        """The endpoint's name (the handler's), as fault rules and call counts use it."""
+        return self.handler.__name__
+
+    @property
+    def admin(self) -> bool:
+        """True for ``/__admin/`` endpoints: no faults, no bearer check, not counted."""
+        return self.handler in ADMIN_HANDLERS
+
+    @property
+    def counted(self) -> bool:
+        """True when a call counts against the daily API allowance (given its path)."""
+        return not self.admin and self.handler not in UNCOUNTED
+
+    @property
+    def authenticated(self) -> bool:
+        """True when a call needs a valid bearer token."""
+        return not self.admin and self.handler not in UNAUTHENTICATED
+
+    @property
+    def batchable(self) -> bool:
+        """True when a ``composite/batch`` sub-request may call it."""
+        return not self.admin and self.handler not in NOT_IN_BATCH
 
 
 def build_map() -> Map:
-    """The werkzeug routing map."""
+    """The werkzeug routing map; a match's endpoint is an :class:`Endpoint`."""
     return Map(
-        [Rule(path, endpoint=endpoint, methods=methods) for path, endpoint, methods in RULES],
+        [
+            Rule(path, endpoint=Endpoint(handler), methods=methods)
+            for path, handler, methods in RULES
+        ],
         converters={"v": VersionConverter, "segment": AnyPathConverter},
         strict_slashes=False,
         merge_slashes=False,

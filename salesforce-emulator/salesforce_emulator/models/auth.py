@@ -52,7 +52,6 @@ class Session:
 class AuthState:
     """Everything the token endpoint and bearer checks need; thread-safe."""
 
-    instance_url: str = "http://127.0.0.1"
     apps: dict[str, ConnectedApp] = field(default_factory=dict)
     users: dict[str, UserLogin] = field(default_factory=dict)
     refresh_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -79,8 +78,12 @@ class AuthState:
 
     # --- token endpoint -----------------------------------------------------------------
 
-    def grant(self, form: Mapping[str, str], audience_hosts: tuple[str, ...]) -> dict[str, str]:
-        """Answer ``POST /services/oauth2/token``; raises OAuthError like Salesforce."""
+    def grant(self, form: Mapping[str, str], audience_hosts: tuple[str, ...]) -> Session:
+        """Run one token-endpoint grant; raises OAuthError like Salesforce.
+
+        Returns:
+            The new session (none of the emulated grants issues a refresh token).
+        """
         grant_type = form.get("grant_type", "")
         handlers = {
             "password": self._password,
@@ -91,8 +94,7 @@ class AuthState:
         handler = handlers.get(grant_type)
         if handler is None:
             raise OAuthError("unsupported_grant_type", "grant type not supported")
-        user, app, with_refresh = handler(form)
-        return self._token_body(user, app, with_refresh=with_refresh)
+        return self._issue(handler(form))
 
     def _app(
         self, client_id: str | None, client_secret: str | None, *, secret_required: bool
@@ -110,33 +112,29 @@ class AuthState:
             raise OAuthError("invalid_client", "invalid client credentials")
         return app
 
-    def _password(self, form: Mapping[str, str]) -> tuple[UserLogin, ConnectedApp | None, bool]:
-        app = self._app(form.get("client_id"), form.get("client_secret"), secret_required=False)
+    def _password(self, form: Mapping[str, str]) -> UserLogin:
+        self._app(form.get("client_id"), form.get("client_secret"), secret_required=False)
         user = self.users.get(form.get("username", "").lower())
         if user is None or form.get("password") != user.password + user.security_token:
             raise OAuthError("invalid_grant", "authentication failure")
-        return user, app, False
+        return user
 
-    def _client_credentials(
-        self, form: Mapping[str, str]
-    ) -> tuple[UserLogin, ConnectedApp | None, bool]:
+    def _client_credentials(self, form: Mapping[str, str]) -> UserLogin:
         app = self._app(form.get("client_id"), form.get("client_secret"), secret_required=True)
         assert app is not None
         user = self.users.get((app.run_as_username or "").lower())
         if user is None:
             raise OAuthError("invalid_grant", "no client credentials user enabled")
-        return user, app, False
+        return user
 
-    def _refresh(self, form: Mapping[str, str]) -> tuple[UserLogin, ConnectedApp | None, bool]:
+    def _refresh(self, form: Mapping[str, str]) -> UserLogin:
         app = self._app(form.get("client_id"), form.get("client_secret"), secret_required=False)
         owner = self.refresh_tokens.get(form.get("refresh_token", ""))
         if owner is None or app is None or owner[0] != app.client_id:
             raise OAuthError("invalid_grant", "expired access/refresh token")
-        return self.users[owner[1]], app, False
+        return self.users[owner[1]]
 
-    def _jwt(
-        self, form: Mapping[str, str], audience_hosts: tuple[str, ...]
-    ) -> tuple[UserLogin, ConnectedApp | None, bool]:
+    def _jwt(self, form: Mapping[str, str], audience_hosts: tuple[str, ...]) -> UserLogin:
         assertion = form.get("assertion", "")
         try:
             unverified = jwt.decode(assertion, options={"verify_signature": False})
@@ -164,11 +162,10 @@ class AuthState:
         user = self.users.get(str(claims.get("sub", "")).lower())
         if user is None:
             raise OAuthError("invalid_grant", "user hasn't approved this consumer")
-        return user, app, False
+        return user
 
-    def _token_body(
-        self, user: UserLogin, app: ConnectedApp | None, *, with_refresh: bool
-    ) -> dict[str, str]:
+    def _issue(self, user: UserLogin) -> Session:
+        """A new access token for ``user``, expiring as the TTL settings say."""
         now = time.time()
         token = f"{ORG_ID[:15]}!" + secrets.token_urlsafe(48)
         session = Session(
@@ -181,17 +178,7 @@ class AuthState:
         )
         with self._lock:
             self.sessions[token] = session
-        body = {
-            "access_token": token,
-            "instance_url": self.instance_url,
-            "id": f"{self.instance_url}/id/{ORG_ID}/{user.user_id}",
-            "token_type": "Bearer",
-            "issued_at": str(int(now * 1000)),
-            "signature": secrets.token_urlsafe(32),
-        }
-        if with_refresh and app is not None:
-            body["refresh_token"] = self.issue_refresh_token(app.client_id, user.username)
-        return body
+        return session
 
     def login_session(self, username: str, password: str) -> Session:
         """SOAP ``login()``: password plus security token; returns a new session."""
@@ -200,8 +187,7 @@ class AuthState:
             raise OAuthError(
                 "INVALID_LOGIN", "Invalid username, password, security token; or user locked out."
             )
-        body = self._token_body(user, None, with_refresh=False)
-        return self.sessions[body["access_token"]]
+        return self._issue(user)
 
     # --- bearer checks ------------------------------------------------------------------
 

@@ -14,12 +14,7 @@ from typing import Any
 
 from salesforce_emulator.catalog import Catalog, ObjectDef
 from salesforce_emulator.exceptions import SalesforceApiError
-from salesforce_emulator.models.queries import (
-    QueryEngine,
-    fetch_rows,
-    matching_rowids,
-    new_locator_id,
-)
+from salesforce_emulator.models.queries import QueryEngine, matching_rowids, new_locator_id
 from salesforce_emulator.models.records import RecordError, RecordWriter, WriteOptions
 from salesforce_emulator.soql import CompiledQuery
 from salesforce_emulator.values import format_datetime
@@ -83,36 +78,6 @@ class QueryJob:
     short_read_rows: int = 0
     rowids: list[int] | None = None
 
-    def info(self, *, detailed: bool) -> dict[str, Any]:
-        """The job-info body."""
-        body: dict[str, Any] = {
-            "id": self.id,
-            "operation": self.operation,
-            "object": self.object,
-            "createdById": self.created_by,
-            "createdDate": self.created_date,
-            "systemModstamp": self.created_date,
-            "state": self.state,
-            "concurrencyMode": "Parallel",
-            "contentType": "CSV",
-            "apiVersion": float(self.api_version),
-            "lineEnding": "LF",
-            "columnDelimiter": "COMMA",
-        }
-        if detailed:
-            body.update(
-                {
-                    "jobType": "V2Query",
-                    "numberRecordsProcessed": len(self.rowids or []),
-                    "retries": 0,
-                    "totalProcessingTime": 0,
-                    "isPkChunkingSupported": True,
-                }
-            )
-            if self.error_message:
-                body["errorMessage"] = self.error_message
-        return body
-
 
 @dataclass
 class IngestJob:
@@ -132,43 +97,6 @@ class IngestJob:
     failures: list[list[str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     error_message: str | None = None
-
-    def info(self, *, detailed: bool) -> dict[str, Any]:
-        """The job-info body."""
-        body: dict[str, Any] = {
-            "id": self.id,
-            "operation": self.operation,
-            "object": self.object.name,
-            "createdById": self.created_by,
-            "createdDate": self.created_date,
-            "systemModstamp": self.created_date,
-            "state": self.state,
-            "externalIdFieldName": self.external_id_field,
-            "concurrencyMode": "Parallel",
-            "contentType": "CSV",
-            "apiVersion": float(self.api_version),
-            "contentUrl": f"services/data/v{self.api_version}/jobs/ingest/{self.id}/batches",
-            "lineEnding": "LF",
-            "columnDelimiter": "COMMA",
-        }
-        done = self.state in TERMINAL_STATES
-        processed = len(self.successes) + len(self.failures) if done else 0
-        failed = len(self.failures) if done else 0
-        if detailed:
-            body.update(
-                {
-                    "jobType": "V2Ingest",
-                    "numberRecordsProcessed": processed,
-                    "numberRecordsFailed": failed,
-                    "retries": 0,
-                    "totalProcessingTime": 0,
-                    "apiActiveProcessingTime": 0,
-                    "apexProcessingTime": 0,
-                }
-            )
-            if self.error_message:
-                body["errorMessage"] = self.error_message
-        return body
 
 
 def _job_not_found(job_id: str) -> SalesforceApiError:
@@ -266,7 +194,7 @@ class BulkEngine:
         size = max_records if max_records and max_records > 0 else DEFAULT_MAX_RECORDS
         available = len(job.rowids) - job.short_read_rows
         page_ids = job.rowids[start : min(start + size, available)]
-        rows = fetch_rows(self.conn, job.compiled, page_ids)
+        rows = job.compiled.fetch_page(self.conn, page_ids)
         lines = [job.compiled.csv_header, *(job.compiled.render_csv(row) for row in rows)]
         end = start + len(page_ids)
         next_locator = encode_locator(end) if end < available else "null"
@@ -445,21 +373,18 @@ class BulkEngine:
         value = values.get(key)
         if value in (None, ""):
             return self.writer.create(obj, values, options), True
-        matches = self.conn.execute(
-            f'SELECT "Id" FROM "{obj.name}" WHERE "{key}" = ?', (value,)
-        ).fetchall()
+        matches = self.writer.ids_with_value(obj, key, value, include_deleted=True)
         if len(matches) > 1:
             raise RecordError(
                 "DUPLICATE_EXTERNAL_ID",
-                f"{key}: more than one record found for external id field: "
-                f"{[m[0] for m in matches]}",
+                f"{key}: more than one record found for external id field: {matches}",
                 [key],
             )
         if matches:
             update = {k: v for k, v in values.items() if k != key or key != "Id"}
             update.pop("Id", None)
-            self.writer.update(obj, matches[0][0], update, options)
-            return matches[0][0], False
+            self.writer.update(obj, matches[0], update, options)
+            return matches[0], False
         return self.writer.create(obj, values, options), True
 
     def ingest_results(self, job_id: str, kind: str) -> str:

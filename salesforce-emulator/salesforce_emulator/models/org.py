@@ -18,7 +18,7 @@ from salesforce_emulator.faults import FaultInjector
 from salesforce_emulator.models.auth import AuthState, ConnectedApp
 from salesforce_emulator.models.bulk import BulkEngine
 from salesforce_emulator.models.queries import QueryEngine
-from salesforce_emulator.models.records import RecordWriter
+from salesforce_emulator.models.records import RecordWriter, now_stamp
 from salesforce_emulator.schema_sql import ID_COUNTERS_DDL, create_table_sql, quote, reserve_ids
 
 DELETED_LOG_DDL = (
@@ -26,6 +26,8 @@ DELETED_LOG_DDL = (
     "(object TEXT NOT NULL, id TEXT NOT NULL, deleted_date TEXT NOT NULL, PRIMARY KEY (object, id))"
 )
 DEFAULT_DAILY_API_LIMIT = 100_000
+API_VERSIONS = [f"{major}.0" for major in range(20, 67)]
+"""The REST API versions the org serves (listed by the versions resource); others are 404."""
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,25 @@ class Org:
         self.install_demo_credentials()
         return counts
 
-    def install_demo_credentials(self) -> None:
-        """Give the first User the demo password, app, refresh token and access token."""
+    def generate_rows(self, obj: ObjectDef, count: int, seed: int) -> list[str]:
+        """Append ``count`` generated rows to ``obj``; returns their Ids.
+
+        The generator runs (and commits) its own fast-load transaction.
+        """
+        from salesforce_emulator.demo_data import generate_rows
+
+        return generate_rows(self.conn, self.catalog, obj.name, count, seed=seed)
+
+    def first_user(self) -> tuple[str, str] | None:
+        """(Id, Username) of the oldest User, the one the demo credentials belong to."""
         row = self.conn.execute(
             'SELECT "Id", "Username" FROM "User" ORDER BY rowid LIMIT 1'
         ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def install_demo_credentials(self) -> None:
+        """Give the first User the demo password, app, refresh token and access token."""
+        row = self.first_user()
         if row is None:
             user_obj = self.catalog.get("User")
             assert user_obj is not None
@@ -207,6 +223,33 @@ class Org:
         }
 
     # --- raw data (admin) ---------------------------------------------------------------------
+
+    def insert_stored(self, obj: ObjectDef, stored: dict[str, Any]) -> str:
+        """Insert a row of stored values as is, filling in Id, audit fields and defaults.
+
+        Unlike ``writer.create`` nothing is validated: the admin API writes what it is given.
+        """
+        if "Id" not in stored:
+            [stored["Id"]] = reserve_ids(self.conn, obj, 1)
+        stamp = now_stamp()
+        first = self.first_user()
+        user_id = first[0] if first else None
+        defaults = {
+            "IsDeleted": 0,
+            "CreatedDate": stamp,
+            "LastModifiedDate": stamp,
+            "SystemModstamp": stamp,
+            "CreatedById": user_id,
+            "LastModifiedById": user_id,
+            "OwnerId": user_id,
+        }
+        for key, value in defaults.items():
+            if obj.field(key) is not None:
+                stored.setdefault(key, value)
+        for key, value in self.writer.defaults(obj).items():
+            stored.setdefault(key, value)
+        self.writer.insert_raw(obj, stored)
+        return str(stored["Id"])
 
     def raw_records(
         self, obj: ObjectDef, where_ids: list[str] | None = None

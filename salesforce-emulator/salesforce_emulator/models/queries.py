@@ -8,7 +8,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from salesforce_common.api_limits import (
     CURSOR_IDLE_SECONDS,
@@ -20,13 +19,7 @@ from salesforce_common.api_limits import (
 from salesforce_emulator.catalog import Catalog
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.soql import CompiledQuery, compile_soql
-
-
-def fetch_rows(
-    conn: sqlite3.Connection, compiled: CompiledQuery, rowids: list[int]
-) -> list[Sequence[Any]]:
-    """Fetch the rows of ``rowids`` (first column rowid) in the order given."""
-    return list(compiled.fetch_page(conn, rowids))
+from salesforce_emulator.soql.render import Row
 
 
 def matching_rowids(conn: sqlite3.Connection, compiled: CompiledQuery) -> list[int]:
@@ -38,6 +31,26 @@ def new_locator_id(prefix: str = "01g") -> str:
     """An 18-character query-locator-like id (``01g...``)."""
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
     return prefix + "".join(secrets.choice(alphabet) for _ in range(15))
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a query's answer: the rows to render and where the next page starts.
+
+    ``compiled`` renders the rows (None for ``COUNT()``, which has no records); an aggregate
+    query's page is its single row. ``next_locator`` (``<cursor>-<position>``) is None on the
+    last page.
+    """
+
+    total_size: int
+    rows: Sequence[Row] = ()
+    compiled: CompiledQuery | None = None
+    next_locator: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True on the last page."""
+        return self.next_locator is None
 
 
 @dataclass
@@ -76,15 +89,14 @@ class QueryEngine:
         soql: str,
         *,
         include_deleted: bool,
-        api_version: str,
         user_id: str,
         batch_size: int | None,
-    ) -> dict[str, Any]:
+    ) -> QueryPage:
         """Run a query and answer its first page."""
         compiled = self.compile(soql, include_deleted=include_deleted)
         if compiled.is_count:
             (total,) = self.conn.execute(compiled.count_sql, compiled.params).fetchone()
-            return {"totalSize": total, "done": True, "records": []}
+            return QueryPage(total)
         rowids = matching_rowids(self.conn, compiled)
         if self.query_timeout_rows is not None and len(rowids) > self.query_timeout_rows:
             raise SalesforceApiError(
@@ -95,16 +107,10 @@ class QueryEngine:
         if compiled.is_aggregate:
             assert compiled.aggregate_sql is not None
             row = self.conn.execute(compiled.aggregate_sql, compiled.params).fetchone()
-            return {"totalSize": 1, "done": True, "records": [compiled.render_aggregate(row)]}
-        cursor = Cursor(compiled, rowids, user_id)
-        resource = "queryAll" if include_deleted else "query"
-        return self._page(
-            cursor, 0, api_version=api_version, batch_size=batch_size, resource=resource
-        )
+            return QueryPage(1, [row], compiled)
+        return self._page(Cursor(compiled, rowids, user_id), 0, batch_size=batch_size)
 
-    def more(
-        self, locator: str, *, api_version: str, batch_size: int | None, resource: str
-    ) -> dict[str, Any]:
+    def more(self, locator: str, *, batch_size: int | None) -> QueryPage:
         """Answer ``query/{locator}-{position}``."""
         cursor_id, _, position_text = locator.partition("-")
         self._expire()
@@ -112,25 +118,16 @@ class QueryEngine:
         if cursor is None or not position_text.isdigit() or int(position_text) > len(cursor.rowids):
             raise SalesforceApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         cursor.last_used = time.monotonic()
-        return self._page(
-            cursor,
-            int(position_text),
-            api_version=api_version,
-            batch_size=batch_size,
-            resource=resource,
-            cursor_id=cursor_id,
-        )
+        return self._page(cursor, int(position_text), batch_size=batch_size, cursor_id=cursor_id)
 
     def _page(
         self,
         cursor: Cursor,
         position: int,
         *,
-        api_version: str,
         batch_size: int | None,
-        resource: str,
         cursor_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> QueryPage:
         # Sforce-Query-Options batchSize is clamped to 200..2000; the org's page size caps it.
         requested = (
             QUERY_PAGE_ROWS
@@ -139,18 +136,16 @@ class QueryEngine:
         )
         size = min(requested, self.page_size)
         page_ids = cursor.rowids[position : position + size]
-        rows = fetch_rows(self.conn, cursor.compiled, page_ids)
-        records = [cursor.compiled.render_json(row, api_version) for row in rows]
+        rows = cursor.compiled.fetch_page(self.conn, page_ids)
         end = position + len(page_ids)
-        body: dict[str, Any] = {"totalSize": len(cursor.rowids), "done": end >= len(cursor.rowids)}
+        next_locator = None
         if end < len(cursor.rowids):
             if cursor_id is None:
                 cursor_id = self._open(cursor)
-            body["nextRecordsUrl"] = f"/services/data/v{api_version}/{resource}/{cursor_id}-{end}"
+            next_locator = f"{cursor_id}-{end}"
         elif cursor_id is not None:
             self.cursors.pop(cursor_id, None)
-        body["records"] = records
-        return body
+        return QueryPage(len(cursor.rowids), rows, cursor.compiled, next_locator)
 
     def _open(self, cursor: Cursor) -> str:
         self._expire()

@@ -389,6 +389,36 @@ class RecordWriter:
         self.log_deletion(obj, current["Id"], stamp)
         return str(current["Id"])
 
+    # --- reads (external-id lookups and replication) ----------------------------------------
+
+    def ids_with_value(
+        self, obj: ObjectDef, field_name: str, value: Any, *, include_deleted: bool
+    ) -> list[str]:
+        """Ids of the rows whose ``field_name`` equals ``value`` (an external id lookup)."""
+        live = "" if include_deleted else ' AND "IsDeleted" = 0'
+        rows = self.conn.execute(
+            f'SELECT "Id" FROM {quote(obj.name)} WHERE {quote(field_name)} = ?{live}', (value,)
+        )
+        return [row[0] for row in rows]
+
+    def deleted_between(self, obj: ObjectDef, start: str, end: str) -> list[tuple[str, str]]:
+        """(Id, deletion time) of the records deleted in ``[start, end]``, oldest first."""
+        rows = self.conn.execute(
+            'SELECT id, deleted_date FROM "_deleted_log" WHERE object = ? AND deleted_date >= ? '
+            "AND deleted_date <= ? ORDER BY deleted_date",
+            (obj.name, start, end),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def modified_between(self, obj: ObjectDef, start: str, end: str) -> list[str]:
+        """Ids of the rows whose SystemModstamp is in ``[start, end]``, oldest change first."""
+        rows = self.conn.execute(
+            f'SELECT "Id" FROM {quote(obj.name)} WHERE "SystemModstamp" >= ? '
+            'AND "SystemModstamp" <= ? ORDER BY "SystemModstamp"',
+            (start, end),
+        )
+        return [row[0] for row in rows]
+
     # --- raw access (admin endpoints and the engine) ----------------------------------------
 
     def log_deletion(self, obj: ObjectDef, record_id: str, stamp: str) -> None:
