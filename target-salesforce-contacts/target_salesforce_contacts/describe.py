@@ -6,8 +6,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SYSTEM_FIELDS = frozenset({"Id", "IsDeleted", "CreatedDate", "SystemModstamp"})
-
 
 def normalize_name(name: str) -> str:
     """Fold a property or field name for automatic matching: case, ``_``, ``-``, spaces.
@@ -131,11 +129,6 @@ class ContactSchema:
             The field or None.
         """
         return self._by_folded.get(normalize_name(property_name))
-
-    @property
-    def email(self) -> ContactField:
-        """The ``Email`` field (a plain string field if describe lacks it)."""
-        return self.get("Email") or ContactField("Email", "email", length=80)
 
     @property
     def required_on_create(self) -> list[ContactField]:

@@ -23,7 +23,6 @@ class JsonlFile:
         """
         self.path = path
         self.append = append
-        self.lines = 0
         self._handle: IO[str] | None = None
 
     def write(self, entry: dict[str, Any]) -> None:
@@ -36,7 +35,6 @@ class JsonlFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a" if self.append else "w", encoding="utf-8")
         self._handle.write(json.dumps(entry, default=json_default, ensure_ascii=False) + "\n")
-        self.lines += 1
 
     def flush(self) -> None:
         """Flush written lines to disk."""

@@ -8,13 +8,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from salesforce_common import CONNECTION_SETTINGS, SECRET_SETTINGS
+from salesforce_common import CONNECTION_SETTINGS, QUOTA_SETTINGS
 from singer_sdk import typing as th
 
 DEFAULT_REJECTS_PATH = "contacts-rejects.jsonl"
 DEFAULT_PLAN_PATH = "contacts-plan.jsonl"
 DEFAULT_BULK_THRESHOLD = 2000
 DEFAULT_BATCH_SIZE_ROWS = 10_000
+DEFAULT_BACKOFF_BASE_SECONDS = 1.0
 
 
 class SyncMode(StrEnum):
@@ -168,52 +169,21 @@ TARGET_SETTINGS = th.PropertiesList(
         description="Fail the run (exit 1) once more than this many records were rejected.",
     ),
     th.Property(
-        "max_api_usage_percent",
-        th.NumberType(exclusive_minimum=0, maximum=100),
-        description=("Stop cleanly before the org's daily API usage would exceed this percentage."),
-    ),
-    th.Property(
-        "max_api_calls",
-        th.IntegerType(minimum=0),
-        description="Stop cleanly before this run would make more API calls.",
-    ),
-    th.Property(
         "backoff_base_seconds",
         th.NumberType(minimum=0),
-        default=1.0,
+        default=DEFAULT_BACKOFF_BASE_SECONDS,
         description=(
             "First wait before retrying a transient failure (doubles on each retry; "
             "`max_retries` bounds the retries)."
         ),
     ),
 )
-"""Target-only settings (the connection settings come from salesforce-common)."""
+"""Target-only settings (connection and quota settings come from salesforce-common)."""
 
 CONFIG_JSONSCHEMA: dict[str, Any] = th.PropertiesList(
-    *CONNECTION_SETTINGS, *TARGET_SETTINGS
+    *CONNECTION_SETTINGS, *TARGET_SETTINGS, *QUOTA_SETTINGS
 ).to_dict()
 """The whole ``config_jsonschema`` of the target."""
-
-
-def redact(text: str, config: Mapping[str, Any]) -> str:
-    """Replace the values of secret settings in ``text`` with ``***``.
-
-    Args:
-        text: A message about to be shown.
-        config: The plugin config.
-
-    Returns:
-        The text without secret values.
-    """
-    secrets = sorted(
-        (str(config[k]) for k in SECRET_SETTINGS if config.get(k) not in (None, "")),
-        key=len,
-        reverse=True,
-    )
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 @dataclass(frozen=True)
@@ -235,11 +205,14 @@ class TargetSettings:
     max_rejects: int | None = None
     max_api_usage_percent: float | None = None
     max_api_calls: int | None = None
-    backoff_base_seconds: float = 1.0
+    backoff_base_seconds: float = DEFAULT_BACKOFF_BASE_SECONDS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TargetSettings:
-        """Read the settings from a plugin config.
+        """Read the settings from a plugin config, applying defaults.
+
+        Types, bounds and allowed values are checked once, by ``CONFIG_JSONSCHEMA``; this only
+        reads: an empty ``streams`` means every stream, a blank ``default_last_name`` none.
 
         Args:
             config: The plugin config (validated against ``CONFIG_JSONSCHEMA``).
@@ -267,5 +240,7 @@ class TargetSettings:
             max_rejects=config.get("max_rejects"),
             max_api_usage_percent=config.get("max_api_usage_percent"),
             max_api_calls=config.get("max_api_calls"),
-            backoff_base_seconds=float(config.get("backoff_base_seconds", 1.0)),
+            backoff_base_seconds=float(
+                config.get("backoff_base_seconds", DEFAULT_BACKOFF_BASE_SECONDS)
+            ),
         )

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from salesforce_common import SalesforceError
-from singer_sdk.sinks import BatchSink
 from typing_extensions import override
 
-from target_salesforce_contacts.errors import TargetError
+from target_salesforce_contacts.sdk_compat import RawRecordsSink
 
 if TYPE_CHECKING:
     from singer_sdk import Target
-    from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 
-    from target_salesforce_contacts.target import TargetSalesforceContacts
+    from target_salesforce_contacts.sync import ContactSync
 
 
-class ContactsSink(BatchSink):
+@runtime_checkable
+class HasContactSync(Protocol):
+    """What a sink needs of its target: the run's :class:`ContactSync`."""
+
+    sync: ContactSync
+
+
+class ContactsSink(RawRecordsSink):
     """Writes any stream's records as Contacts, one batch at a time.
 
     Records are kept as the tap sent them: no JSON-schema validation and no timestamp
@@ -32,21 +36,25 @@ class ContactsSink(BatchSink):
         schema: dict[str, Any],
         key_properties: list[str] | None,
     ) -> None:
-        """Set up the stream's mapping (or note that the stream is not selected).
+        """Check the mapping against the org (first sink only); set up the stream's mapping.
 
         Args:
-            target: The target.
+            target: The target; it must hold the run's ``sync``.
             stream_name: The stream.
             schema: Its JSON schema.
             key_properties: Its key properties (not used: Contacts are matched by email).
+
+        Raises:
+            TypeError: The target holds no ``sync``.
+            MappingError: A mapped field is missing or not writable (before any write).
         """
+        if not isinstance(target, HasContactSync):
+            raise TypeError(f"{type(self).__name__} needs a target with a `sync` (ContactSync)")
+        self.sync = target.sync
+        _ = self.sync.mapping
         super().__init__(target, stream_name, schema, key_properties)
-        self.contacts_target = cast("TargetSalesforceContacts", target)
-        self.sync = self.contacts_target.sync
         streams = self.sync.settings.streams
         self.selected = streams is None or stream_name in streams
-        self.pending_since: int | None = None
-        """Sequence number of the oldest record not yet written (None: none pending)."""
         if self.selected:
             self.mapper = self.sync.mapper(stream_name)
             self.mapper.observe((schema.get("properties") or {}).keys())
@@ -59,15 +67,6 @@ class ContactsSink(BatchSink):
         return
 
     @override
-    def _parse_timestamps_in_record(
-        self,
-        record: dict[str, Any],
-        schema: dict[str, Any],
-        treatment: DatetimeErrorTreatmentEnum,
-    ) -> None:
-        """Keep date and time values as sent (they are converted per Contact field)."""
-
-    @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         """Queue a record of a selected stream for the current batch.
 
@@ -77,28 +76,25 @@ class ContactsSink(BatchSink):
         """
         if not self.selected:
             return
-        sequence = self.contacts_target.next_sequence()
-        if self.pending_since is None:
-            self.pending_since = sequence
+        self.sync.state.record_received(self)
         context.setdefault("records", []).append(record)
 
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
-        """Write the batch; then let the target pass on the STATE messages now safe.
+        """Write the batch; then pass on the STATE messages now safe.
 
         Args:
             context: The batch context.
-
-        Raises:
-            TargetError: The batch could not be written completely (one-line message).
         """
-        records = list(context.get("records") or [])
-        if records:
-            self.contacts_target.batch_started()
-            try:
-                self.sync.write_batch(self.stream_name, records)
-            except (SalesforceError, TargetError) as exc:
-                raise self.sync.stop(exc, self.stream_name, len(records)) from exc
-        self.pending_since = None
-        self.contacts_target.emit_safe_state()
-        self.contacts_target.batch_finished()
+        self.sync.commit_batch(self, self.stream_name, list(context.get("records") or []))
+
+    @override
+    def activate_version(self, new_version: int) -> None:
+        """Ignore ACTIVATE_VERSION: this target never deletes Contacts.
+
+        Args:
+            new_version: The version the tap activated.
+        """
+        self.logger.debug(
+            "Ignoring ACTIVATE_VERSION %s for stream %s", new_version, self.stream_name
+        )

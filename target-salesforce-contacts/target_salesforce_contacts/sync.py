@@ -1,13 +1,14 @@
-"""One run of the target: the session, the checked mapping, and how each batch is written."""
+"""One run of the target: the session, the checked mapping, how each batch is written, STATE."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
-from salesforce_common import SalesforceSession
+from salesforce_common import SalesforceError, SalesforceSession
 
 from target_salesforce_contacts.api import ContactsApi
 from target_salesforce_contacts.describe import ContactSchema
@@ -17,19 +18,28 @@ from target_salesforce_contacts.planning import BatchPlan, Reject, WriteOp, plan
 from target_salesforce_contacts.rejects import JsonlFile, RejectsFile
 from target_salesforce_contacts.report import RunStats
 from target_salesforce_contacts.settings import MultipleMatchPolicy, TargetSettings
+from target_salesforce_contacts.state import State, StateKeeper
 from target_salesforce_contacts.writers import BulkWriter, CollectionsWriter, Outcome
 
 MAX_LOGGED_IDS = 5
+EXIT_SIGNAL_BASE = 128
+"""A run stopped by signal ``n`` exits with status ``128 + n``, as shells report it."""
 
 
 class ContactSync:
-    """Looks records up, plans and writes Contacts, dead-letters rejects, counts everything."""
+    """Looks records up, plans and writes Contacts, dead-letters rejects, counts everything.
+
+    Attributes:
+        state: When each STATE may be passed on, and whether a stop signal waits.
+    """
 
     def __init__(
         self,
         config: Mapping[str, Any],
         settings: TargetSettings,
         logger: logging.Logger,
+        *,
+        write_state: Callable[[State], None],
     ) -> None:
         """Validate the connection settings and prepare the run; sends nothing.
 
@@ -37,6 +47,7 @@ class ContactSync:
             config: The plugin config (connection settings included).
             settings: The target settings.
             logger: The target's logger.
+            write_state: Writes a STATE message to the output.
 
         Raises:
             ConfigError: Invalid connection settings (one line, no secret).
@@ -51,6 +62,7 @@ class ContactSync:
         )
         self.api = ContactsApi(self.session, allow_duplicate_save=settings.allow_duplicate_save)
         self.stats = RunStats()
+        self.state = StateKeeper(write_state)
         self.run_id = uuid.uuid4().hex[:12]
         self.rejects = RejectsFile(settings.rejects_path, self.run_id)
         self.plan_file = JsonlFile(settings.plan_path, append=False)
@@ -92,6 +104,33 @@ class ContactSync:
         return self._mappers[stream]
 
     # -- batches --------------------------------------------------------------------------
+
+    def commit_batch(
+        self, writer: Hashable, stream: str, records: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Write one sink's batch, pass on the STATEs now safe; stop if a signal asked to.
+
+        Args:
+            writer: The sink whose batch this is (as given to ``state.record_received``).
+            stream: The stream name.
+            records: The batch, in input order (may be empty).
+
+        Raises:
+            TargetError: The batch could not be written completely (one-line message; the
+                summary is logged and no STATE past the batch is passed on).
+        """
+        if records:
+            self.state.batch_started()
+            try:
+                self.write_batch(stream, records)
+            except (SalesforceError, TargetError) as exc:
+                raise self.finish_on_error(exc, stream, len(records)) from exc
+        self.state.batch_written(writer)
+        signum = self.state.batch_finished()
+        if signum is not None:
+            self.finish(stopped=True)
+            self.logger.info("Stopped by signal %d after the batch being written", signum)
+            sys.exit(EXIT_SIGNAL_BASE + signum)
 
     def write_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> None:
         """Match, plan and write one batch; dead-letter what cannot be written.
@@ -269,8 +308,8 @@ class ContactSync:
         self.logger.info("%s", self.summary(stopped=stopped))
         self.session.close()
 
-    def stop(self, error: Exception, stream: str, size: int) -> TargetError:
-        """Log the summary of a run that cannot go on; return the one-line error to raise.
+    def finish_on_error(self, error: Exception, stream: str, size: int) -> TargetError:
+        """Finish a run that cannot go on (summary logged, files closed); build its error.
 
         Args:
             error: Why the batch failed.
@@ -278,7 +317,7 @@ class ContactSync:
             size: Records in the batch.
 
         Returns:
-            The error ending the run.
+            The one-line error ending the run, for the caller to raise.
         """
         self.finish(stopped=True)
         if isinstance(error, TooManyRejectsError):

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import copy
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from salesforce_common import ConfigError, SalesforceError
-from singer_sdk import Target
+from salesforce_common import SECRET_SETTINGS, ConfigError, SalesforceError, Secrets
+from salesforce_common.cli import OneLineErrorCommand
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities
 from typing_extensions import override
 
 from target_salesforce_contacts.errors import TargetError
-from target_salesforce_contacts.settings import CONFIG_JSONSCHEMA, TargetSettings, redact
+from target_salesforce_contacts.sdk_compat import StateHooksTarget
+from target_salesforce_contacts.settings import CONFIG_JSONSCHEMA, TargetSettings
 from target_salesforce_contacts.sinks import ContactsSink
 from target_salesforce_contacts.sync import ContactSync
 
 if TYPE_CHECKING:
-    from types import FrameType
-
+    import click
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
 
 
-class TargetSalesforceContacts(Target):
+class TargetSalesforceContacts(StateHooksTarget):
     """Upserts Salesforce Contacts matched by email from any Singer stream (reverse ETL)."""
 
     name = "target-salesforce-contacts"
@@ -46,30 +45,30 @@ class TargetSalesforceContacts(Target):
         Raises:
             ConfigError: Invalid settings (one line naming the setting, no secret).
         """
-        super().__init__(**kwargs)
+        try:
+            super().__init__(**kwargs)
+        except ConfigValidationError as exc:
+            # The SDK reads the config before it validates it, so it can be redacted here.
+            details = "; ".join(exc.errors) or str(exc)
+            secrets = Secrets.from_config(self.config, SECRET_SETTINGS)
+            raise ConfigError(secrets.redact(f"invalid config: {details}")) from None
         self.max_parallelism = 1
         self.settings = TargetSettings.from_config(self.config)
-        self.sync = ContactSync(self.config, self.settings, self.logger)
-        self._sequence = 0
-        self._writing = False
-        self._stop_signal: int | None = None
-        self._state_queue: list[tuple[int, dict[str, Any]]] = []
-        self._emitted_state: dict[str, Any] | None = None
+        self.sync = ContactSync(
+            self.config, self.settings, self.logger, write_state=self.write_state
+        )
 
     @classmethod
     @override
-    def invoke(cls, *args: Any, **kwargs: Any) -> None:
-        """Run the target; a Salesforce or target error exits 1 after one ERROR line.
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command line; Salesforce and target errors exit 1 after one ERROR line.
 
-        Args:
-            *args: As for :meth:`singer_sdk.Target.invoke`.
-            **kwargs: As for :meth:`singer_sdk.Target.invoke`.
+        Returns:
+            The click command.
         """
-        try:
-            super().invoke(*args, **kwargs)
-        except (SalesforceError, TargetError) as error:
-            cls.logger.error("%s", error)
-            sys.exit(1)
+        return OneLineErrorCommand.from_command(
+            super().get_singer_command(), cls.logger, handled=(SalesforceError, TargetError)
+        )
 
     @classmethod
     @override
@@ -82,109 +81,25 @@ class TargetSalesforceContacts(Target):
         super().append_builtin_config(config_jsonschema)
         config_jsonschema["properties"].pop("load_method", None)
 
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """Validate the config; errors become one ``ConfigError`` line without secrets.
-
-        Args:
-            raise_errors: Raise on invalid config.
-
-        Returns:
-            Validation errors (when not raising).
-
-        Raises:
-            ConfigError: The config does not match the settings schema.
-        """
-        try:
-            return super()._validate_config(raise_errors=raise_errors)
-        except ConfigValidationError as exc:
-            details = "; ".join(exc.errors) or str(exc)
-            raise ConfigError(redact(f"invalid config: {details}", self._config)) from None
-
-    # -- messages -------------------------------------------------------------------------
+    # -- STATE ----------------------------------------------------------------------------
 
     @override
-    def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
-        """Check the mapping against the org (first time only), then register the stream.
+    def state_received(self, state: dict[str, Any]) -> None:
+        """Queue the STATE; it is passed on once every earlier record is written.
 
         Args:
-            message_dict: The SCHEMA message.
+            state: The STATE message's value.
         """
-        _ = self.sync.mapping
-        super()._process_schema_message(message_dict)
+        self.sync.state.state_received(state)
 
     @override
-    def _process_state_message(self, message_dict: dict[str, Any]) -> None:
-        """Queue the STATE; pass it on at once if every earlier record is done.
-
-        A STATE is passed on only once every record received before it has been written or
-        dead-lettered: after each batch the latest such STATE is emitted; a batch that fails
-        emits nothing.
+    def sinks_drained(self, state: dict[str, Any]) -> None:
+        """Pass on the latest STATE after every sink was drained (if nothing is pending).
 
         Args:
-            message_dict: The STATE message.
+            state: The latest STATE received.
         """
-        state = message_dict.get("value")
-        changed = state != self._latest_state
-        super()._process_state_message(message_dict)
-        if changed and state is not None:
-            self._state_queue.append((self._sequence, copy.deepcopy(state)))
-            self.emit_safe_state()
-
-    @override
-    def _process_activate_version_message(self, message_dict: dict[str, Any]) -> None:
-        """Ignore ACTIVATE_VERSION: this target never deletes Contacts.
-
-        Args:
-            message_dict: The message.
-        """
-        self.logger.debug("Ignoring ACTIVATE_VERSION for stream %s", message_dict.get("stream"))
-
-    def next_sequence(self) -> int:
-        """Number a record received for writing (for STATE bookkeeping).
-
-        Returns:
-            Its sequence number.
-        """
-        self._sequence += 1
-        return self._sequence - 1
-
-    def _oldest_pending(self) -> int | None:
-        """Sequence number of the oldest record not yet written, in any sink."""
-        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-        pending = [
-            s.pending_since
-            for s in sinks
-            if isinstance(s, ContactsSink) and s.pending_since is not None
-        ]
-        return min(pending, default=None)
-
-    def emit_safe_state(self) -> None:
-        """Emit the latest queued STATE all of whose earlier records are written."""
-        oldest = self._oldest_pending()
-        ready = [entry for entry in self._state_queue if oldest is None or entry[0] <= oldest]
-        if ready:
-            self._state_queue = self._state_queue[len(ready) :]
-            self._emit(ready[-1][1])
-
-    @override
-    def _write_state_message(self, state: dict[str, Any]) -> None:
-        """Pass on the latest STATE after the SDK drained every sink (if nothing is pending).
-
-        Args:
-            state: The latest state received.
-        """
-        if self._oldest_pending() is not None:
-            return
-        self._state_queue = []
-        self._emit(state)
-
-    def _emit(self, state: dict[str, Any]) -> None:
-        """Write a STATE to stdout unless it was the last one written."""
-        if state == self._emitted_state:
-            return
-        self._emitted_state = copy.deepcopy(state)
-        super()._write_state_message(state)
+        self.sync.state.all_written(state)
 
     # -- end of run -----------------------------------------------------------------------
 
@@ -194,22 +109,8 @@ class TargetSalesforceContacts(Target):
         super().process_endofpipe()
         self.sync.finish()
 
-    def batch_started(self) -> None:
-        """Note that a batch is being written (a signal then waits for it to finish)."""
-        self._writing = True
-
-    def batch_finished(self) -> None:
-        """Note that the batch is written; exit now if a signal arrived meanwhile."""
-        self._writing = False
-        if self._stop_signal is not None:
-            self.sync.finish(stopped=True)
-            self.logger.info(
-                "Stopped by signal %d after the batch being written", self._stop_signal
-            )
-            sys.exit(128 + self._stop_signal)
-
     @override
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+    def stop_requested(self, signum: int) -> None:
         """On SIGTERM/SIGINT write what was received, pass on the STATE, then exit.
 
         While a batch is being written the signal only asks to stop after it: writing the
@@ -217,11 +118,9 @@ class TargetSalesforceContacts(Target):
 
         Args:
             signum: The signal.
-            frame: The interrupted frame.
         """
-        if self._writing:
+        if self.sync.state.defer_stop(signum):
             self.logger.info("Received signal %d: finishing the batch being written", signum)
-            self._stop_signal = signum
             return
         self.logger.info("Received signal %d: writing pending records, then exiting", signum)
         try:

@@ -97,8 +97,9 @@ def _to_datetime(value: Any) -> dt.datetime:
     elif isinstance(value, dt.date):
         parsed = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     else:
-        text = str(value).strip()
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+        # fromisoformat takes "Z" and a space separator itself; "Z" is still replaced so a
+        # date with a zone ("2024-05-01Z") keeps parsing as before.
+        parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
