@@ -26,15 +26,27 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from salesforce_common import NotFoundError
-from salesforce_common.bulk_query import FAILED_STATES, BulkQueryClient, ResultPage
+from salesforce_common import InvalidFieldError, NotFoundError
+from salesforce_common.api_limits import MAX_SOQL_CHARS
+from salesforce_common.bulk_query import (
+    FAILED_STATES,
+    BulkJobFailedError,
+    BulkQueryClient,
+    BulkShortReadError,
+    ResultPage,
+)
 
+from tap_salesforce_plus.fields import FieldFilter
 from tap_salesforce_plus.schema import PRIMARY_KEY
-from tap_salesforce_plus.shape import Shape
-from tap_salesforce_plus.splitting import PartSpool
+from tap_salesforce_plus.soql import SOQL_ALLOWANCE, soql_term_chars
+from tap_salesforce_plus.splitting import PartSpool, split_terms
 from tap_salesforce_plus.values import format_datetime, parse_datetime
+from tap_salesforce_plus.windows import Window
+
+if TYPE_CHECKING:
+    from tap_salesforce_plus.sources import StreamSource
 
 STATE_KEY = "bulk_job"
 
@@ -86,33 +98,141 @@ class BulkJobState:
         )
 
 
-SaveState = Callable[[BulkJobState | None], None]
-"""Records the resume point in the stream state and emits a STATE message."""
-
-
 @dataclass
 class BulkRead:
-    """One stream read through Bulk API 2.0 jobs.
+    """One read of a stream through Bulk API 2.0 jobs (see the module docstring).
+
+    Rows arrive unsorted, so they never move the bookmark one by one: the read keeps the
+    resume point in the stream state and moves the bookmark itself once every job is read.
 
     Attributes:
+        source: What the stream reads.
+        fields: The fields selected (refused ones are dropped and the jobs created again).
         client: The Bulk API client.
-        shape: What the records look like (CSV rows are typed by it).
         page_size: ``maxRecords`` per result page.
         include_deleted: ``queryAll`` jobs.
-        save: Called with the resume point after each page (None once done).
+        state: The stream's state (``bulk_job`` and the bookmark are kept in it).
+        flush: Emits a STATE message with the state as it is now.
+        now: Salesforce's time, to the second.
         logger: The stream's logger.
+        since: Lower bound of new jobs' queries.
+        resume: The ``bulk_job`` of the state, if any.
+        until: Upper bound of the jobs' query, once known.
         dropped: Rows of a split read missing from an earlier part (changed meanwhile).
     """
 
+    source: StreamSource
+    fields: FieldFilter
     client: BulkQueryClient
-    shape: Shape
     page_size: int
     include_deleted: bool
-    save: SaveState
+    state: dict[str, Any]
+    flush: Callable[[], None]
+    now: Callable[[], dt.datetime]
     logger: logging.Logger
+    since: dt.datetime | None = None
+    resume: BulkJobState | None = None
+    until: dt.datetime | None = None
     dropped: int = 0
 
-    def resumable(self, job: BulkJobState) -> bool:
+    @property
+    def is_sorted(self) -> bool:
+        """False: Bulk API results are not ordered (``ORDER BY`` would defeat chunking)."""
+        return False
+
+    def moves_bookmark(self, _record: Mapping[str, Any]) -> bool:
+        """Never row by row: :meth:`records` moves the bookmark once all jobs are read."""
+        return False
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Resume the saved jobs or create new ones, read them, then move the bookmark.
+
+        Yields:
+            Records, typed by the shape.
+
+        Raises:
+            BulkJobFailedError: A job failed (its jobs are deleted, the state forgets them).
+            BulkShortReadError: A job's results held fewer rows than it processed.
+        """
+        now = self.now()
+        job = self._job(now)
+        if job is None:
+            self.until = now
+            return
+        try:
+            yield from self._job_records(job)
+        except (BulkJobFailedError, BulkShortReadError) as error:
+            self._discard(job)
+            error.message = f"stream {self.source.name}: {error.message}"
+            error.args = (error.message,)
+            raise
+        if self.dropped:
+            self.logger.info(
+                "Stream %s: %d rows changed while their parts were read; the next run reads them",
+                self.source.name,
+                self.dropped,
+            )
+        self.state.pop(STATE_KEY, None)
+        key = self.source.replication_key
+        if key and job.until is not None:
+            bookmark = format_datetime(job.until)
+            current = self.state.get("replication_key_value")
+            if not isinstance(current, str) or bookmark > current:
+                self.state["replication_key"] = key
+                self.state["replication_key_value"] = bookmark
+        self.until = job.until or now
+
+    def _job(self, now: dt.datetime) -> BulkJobState | None:
+        """The saved job if it can be resumed, else new jobs for ``[since, now)``.
+
+        None when that window is empty. Fields the org refuses are dropped and the jobs
+        created again.
+        """
+        resume = self.resume
+        if resume is not None and self._resumable(resume):
+            self.logger.info(
+                "Stream %s: resuming Bulk API job %s at row %d",
+                self.source.name,
+                resume.id,
+                resume.rows,
+            )
+            return resume
+        self.state.pop(STATE_KEY, None)
+        until = now if self.source.replication_key else None
+        if self.since is not None and self.since >= now:
+            return None
+        while True:
+            try:
+                return self._start(self._statements(Window(self.since, until)), until)
+            except InvalidFieldError as error:
+                self.fields.reject(error)
+
+    def _statements(self, window: Window) -> list[str]:
+        """One Bulk API statement per part of the columns (one when they fit)."""
+        columns = self.fields.bulk_columns
+        key = self.source.replication_key
+        required = [PRIMARY_KEY, *([key] if key else [])]
+        base = len(self.source.statement(required, window, ordered=False))
+        budget = MAX_SOQL_CHARS - SOQL_ALLOWANCE - base
+        parts = split_terms(columns, required=required, cost=soql_term_chars, budget=budget)
+        if len(parts) > 1:
+            self.logger.info(
+                "Stream %s: %d columns need %d Bulk API jobs; joining them by Id",
+                self.source.name,
+                len(columns),
+                len(parts),
+            )
+        return [self.source.statement(part, window, ordered=False) for part in parts]
+
+    def _save(self, job: BulkJobState | None) -> None:
+        """Record the resume point in the state (None: forget it) and emit a STATE message."""
+        if job is None:
+            self.state.pop(STATE_KEY, None)
+        else:
+            self.state[STATE_KEY] = job.to_state()
+        self.flush()
+
+    def _resumable(self, job: BulkJobState) -> bool:
         """Whether the jobs of a saved resume point still exist and did not fail.
 
         Args:
@@ -140,7 +260,7 @@ class BulkRead:
                 return False
         return True
 
-    def start(self, soqls: Sequence[str], until: dt.datetime | None) -> BulkJobState:
+    def _start(self, soqls: Sequence[str], until: dt.datetime | None) -> BulkJobState:
         """Create one job per part and save the resume point.
 
         Args:
@@ -156,16 +276,16 @@ class BulkRead:
         ]
         job = BulkJobState(id=ids[-1], part_ids=ids[:-1], until=until)
         self.logger.info("Bulk API query job(s) %s created", ", ".join(ids))
-        self.save(job)
+        self._save(job)
         return job
 
-    def records(self, job: BulkJobState) -> Iterator[dict[str, Any]]:
+    def _job_records(self, job: BulkJobState) -> Iterator[dict[str, Any]]:
         """Wait for the jobs, then yield their records page by page (saving progress).
 
-        The jobs are deleted once read; moving the bookmark is the caller's business.
+        The jobs are deleted once read.
 
         Args:
-            job: The resume point (from :meth:`start` or the state).
+            job: The resume point (new, or from the state).
 
         Yields:
             Records, typed by the shape.
@@ -183,11 +303,11 @@ class BulkRead:
         for job_id in job.job_ids:
             self.client.delete(job_id)
 
-    def discard(self, job: BulkJobState) -> None:
+    def _discard(self, job: BulkJobState) -> None:
         """Delete the jobs of a read that failed, and forget the resume point."""
         for job_id in job.job_ids:
             self.client.delete(job_id)
-        self.save(None)
+        self._save(None)
 
     def _pages(
         self, job_id: str, info: Mapping[str, Any], locator: str | None, rows: int
@@ -217,9 +337,10 @@ class BulkRead:
         spool: PartSpool | None,
         spooled_headers: list[list[str]],
     ) -> Iterator[dict[str, Any]]:
+        shape = self.fields.shape
         for page in self._pages(job.id, info, job.locator, job.rows):
             header = [name for part in spooled_headers for name in part] + page.header
-            build = self.shape.csv_builder(header)
+            build = shape.csv_builder(header)
             position = _id_position(page.header)
             for row in page.rows():
                 if spool is None:
@@ -233,7 +354,7 @@ class BulkRead:
             if page.next_locator is not None:
                 job.locator = page.next_locator
                 job.rows += page.rows_read
-                self.save(job)
+                self._save(job)
                 self.logger.debug("Bulk API job %s: %d rows read", job.id, job.rows)
 
 

@@ -7,17 +7,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from singer_sdk import RESTStream
+import requests
 from singer_sdk.pagination import BaseHATEOASPaginator
 from typing_extensions import override
+
+from tap_salesforce_plus.sdk_compat import BookmarkHook
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    import requests
     from salesforce_common import SalesforceSession
     from singer_sdk import Tap
-    from singer_sdk.helpers.types import Context, RequestFunc
+    from singer_sdk.helpers.types import RequestFunc
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 _DROPPED_HEADERS = frozenset({"authorization", "content-length"})
@@ -56,18 +57,56 @@ class NextRecordsUrlPaginator(BaseHATEOASPaginator):
         return str(next_url) if next_url else None
 
 
-class SalesforceStream(RESTStream[Any]):
+class SessionTransport(requests.Session):
+    """The SDK's ``requests`` session for a stream: sends through :class:`SalesforceSession`.
+
+    The SDK prepares each request (URL, query string, headers) with this session and sends
+    it with :meth:`send`, which hands it to ``SalesforceSession.request``: that owns
+    everything Salesforce-specific (login and the ``Authorization`` header, re-login after a
+    401 for refreshable flows, retries with backoff, ``Sforce-Limit-Info`` tracking, the
+    API-quota guard, timeouts, typed one-line errors).
+
+    Args:
+        session: The org session.
+    """
+
+    def __init__(self, session: SalesforceSession) -> None:
+        """Create the transport."""
+        super().__init__()
+        self.sf_session = session
+
+    @override
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send a prepared request through the org session.
+
+        Args:
+            request: URL with query string, method, headers and body.
+            **kwargs: ``requests`` send options (timeouts and redirects are the session's).
+
+        Returns:
+            The 2xx response.
+
+        Raises:
+            SalesforceError: Whatever the session raises (typed, one line, no secrets).
+        """
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in _DROPPED_HEADERS
+        }
+        return self.sf_session.request(
+            request.method or "GET", request.url or "", headers=headers, data=request.body
+        )
+
+
+class SalesforceStream(BookmarkHook):
     """A REST stream whose HTTP goes through the tap's one :class:`SalesforceSession`.
 
-    The SDK builds each request (URL, query parameters, headers) and pages with an SDK
-    paginator; only the send is replaced. :meth:`_request` hands the prepared request to
-    ``SalesforceSession.request``, which owns everything Salesforce-specific: login and the
-    ``Authorization`` header (the auth flows are SDK authenticators), re-login and resend
-    after a 401 for refreshable flows, retries with backoff on 5xx and dropped connections,
-    ``Sforce-Limit-Info`` usage tracking, the API-quota guard, timeouts, and typed one-line
-    errors. :meth:`request_decorator` is therefore the identity: the SDK's own retry loop
-    would retry a second time around the session's, and would retry errors (such as a
-    spent API quota) that must stop the run.
+    The SDK builds each request (URL, query parameters, headers), pages with an SDK
+    paginator and sends through :attr:`requests_session`, a :class:`SessionTransport`.
+    :meth:`request_decorator` is therefore the identity: the SDK's own retry loop would
+    retry a second time around the session's, and would retry errors (such as a spent API
+    quota) that must stop the run.
 
     Args:
         tap: The tap.
@@ -78,6 +117,8 @@ class SalesforceStream(RESTStream[Any]):
     def __init__(self, tap: Tap, *, session: SalesforceSession, **kwargs: Any) -> None:
         """Create the stream."""
         self.sf_session = session
+        self.tap = tap
+        self._transport = SessionTransport(session)
         self._last_page: tuple[requests.Response, dict[str, Any]] | None = None
         super().__init__(tap, **kwargs)
 
@@ -86,6 +127,12 @@ class SalesforceStream(RESTStream[Any]):
     def url_base(self) -> str:
         """``{instance_url}/services/data/vNN.N/`` (logs in on first use)."""
         return f"{self.sf_session.base_url}/"
+
+    @property
+    @override
+    def requests_session(self) -> requests.Session:
+        """The transport through the org session."""
+        return self._transport
 
     @override
     def get_new_paginator(self) -> NextRecordsUrlPaginator:
@@ -106,6 +153,11 @@ class SalesforceStream(RESTStream[Any]):
             last = (response, response.json(parse_float=decimal.Decimal))
             self._last_page = last
         return last[1]
+
+    def flush_state(self) -> None:
+        """Emit a STATE message now (the state covers every record emitted so far)."""
+        _ = self.stream_state  # the stream's entry exists before it is written
+        self.tap.state_writer.write_state(self.tap_state)
 
     @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
@@ -134,38 +186,6 @@ class SalesforceStream(RESTStream[Any]):
             ``func`` unchanged.
         """
         return func
-
-    @override
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        """Send the SDK-prepared request through the shared session.
-
-        Args:
-            prepared_request: URL with query string, method, headers and body.
-            context: Stream partition context.
-
-        Returns:
-            The 2xx response.
-
-        Raises:
-            SalesforceError: Whatever the session raises (typed, one line, no secrets).
-        """
-        headers = {
-            name: value
-            for name, value in prepared_request.headers.items()
-            if name.lower() not in _DROPPED_HEADERS
-        }
-        response = self.sf_session.request(
-            prepared_request.method or "GET",
-            prepared_request.url or "",
-            headers=headers,
-            data=prepared_request.body,
-        )
-        self._write_request_duration_log(
-            endpoint=self.path or "", response=response, context=context, extra_tags=None
-        )
-        return response
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:

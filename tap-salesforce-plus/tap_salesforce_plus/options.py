@@ -1,4 +1,10 @@
-"""The tap's own settings, read and checked once (they are declared in ``tap.py``)."""
+"""The tap's own settings, read once.
+
+They are declared, with their types, bounds and allowed values, in ``config_jsonschema``
+(``tap.py``), which the SDK checks before the tap starts. What the schema cannot say is
+checked here: a ``start_date`` that does not parse and two queries with one name; table
+names, SOQL and relationships are checked against the org at discovery.
+"""
 
 from __future__ import annotations
 
@@ -18,22 +24,10 @@ DEFAULT_BULK_PAGE_SIZE = 50_000
 API_TYPES = ("auto", "rest", "bulk")
 
 
-def _flag(config: Mapping[str, Any], name: str) -> bool:
+def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
+    """A setting's value, or ``default`` when it is absent or null."""
     value = config.get(name)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
-    return value
-
-
-def _whole_number(config: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
-    value = config.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return value
+    return default if value is None else value
 
 
 @dataclass(frozen=True)
@@ -53,47 +47,26 @@ class QuerySpec:
     primary_keys: tuple[str, ...] | None = None
 
 
-def _queries(value: Any) -> tuple[QuerySpec, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError("queries must be a list of {name, soql, replication_key?, ...}")
+def _queries(entries: list[dict[str, Any]] | None) -> tuple[QuerySpec, ...]:
+    """The ``queries`` entries (their form is checked by the JSON schema), names unique."""
     specs: dict[str, QuerySpec] = {}
-    for index, entry in enumerate(value):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"queries[{index}]: name must be a non-empty string")
-        name = name.strip()
-        soql = entry.get("soql")
-        if not isinstance(soql, str) or not soql.strip():
-            raise ConfigError(f"queries: query {name!r} has no soql")
-        key = entry.get("replication_key")
-        if key is not None and (not isinstance(key, str) or not key.strip()):
-            raise ConfigError(f"queries: query {name!r}: replication_key must be a field name")
-        keys = entry.get("primary_keys")
-        if keys is not None and (
-            not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys)
-        ):
-            raise ConfigError(f"queries: query {name!r}: primary_keys must be a list of names")
+    for entry in entries or []:
+        name = entry["name"].strip()
         if name.lower() in specs:
             raise ConfigError(f"queries: two queries are named {name!r}")
+        key = entry.get("replication_key")
+        keys = entry.get("primary_keys")
         specs[name.lower()] = QuerySpec(
-            name, soql.strip(), key.strip() if key else None, tuple(keys) if keys else None
+            name, entry["soql"].strip(), key.strip() if key else None, tuple(keys) if keys else None
         )
     return tuple(specs.values())
 
 
-def _relationships(value: Any) -> Mapping[str, tuple[str, ...]]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(names, list) and all(isinstance(n, str) and n for n in names)
-        for names in value.values()
-    ):
-        raise ConfigError(
-            'relationships must map stream names to relationship names, e.g. {"case": ["Contact"]}'
-        )
-    return {str(stream).lower(): tuple(dict.fromkeys(names)) for stream, names in value.items()}
+def _relationships(value: Mapping[str, list[str]] | None) -> Mapping[str, tuple[str, ...]]:
+    """Stream name (lower-cased) -> relationship names, repeats dropped."""
+    return {
+        str(stream).lower(): tuple(dict.fromkeys(names)) for stream, names in (value or {}).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -138,13 +111,9 @@ class TapOptions:
             The options.
 
         Raises:
-            ConfigError: A malformed setting (one line naming it; no value of a secret).
+            ConfigError: A ``start_date`` that is not a datetime, a repeated query name or a
+                malformed ``tables`` entry (one line naming the setting).
         """
-        tables = config.get("tables")
-        if tables is not None and (
-            not isinstance(tables, list) or not all(isinstance(t, str) for t in tables)
-        ):
-            raise ConfigError("tables must be a list of strings")
         start_date = None
         if config.get("start_date"):
             try:
@@ -154,24 +123,18 @@ class TapOptions:
                     f"start_date {config['start_date']!r} is not an ISO 8601 datetime "
                     "such as 2024-01-01T00:00:00Z"
                 ) from None
-        lookback = _whole_number(config, "lookback_minutes", DEFAULT_LOOKBACK_MINUTES, 0)
-        api_type = config.get("api_type") or "auto"
-        if api_type not in API_TYPES:
-            raise ConfigError(f"api_type must be one of auto, rest, bulk; got {api_type!r}")
         refresh = config.get("formula_refresh_hours")
-        if refresh is not None and (
-            isinstance(refresh, bool) or not isinstance(refresh, int | float) or refresh <= 0
-        ):
-            raise ConfigError(f"formula_refresh_hours must be a number > 0, got {refresh!r}")
         return cls(
-            tables=parse_tables(tables),
+            tables=parse_tables(config.get("tables")),
             start_date=start_date,
-            include_deleted=_flag(config, "include_deleted"),
-            include_base64=_flag(config, "include_base64"),
-            lookback=dt.timedelta(minutes=lookback),
-            api_type=str(api_type),
-            bulk_threshold=_whole_number(config, "bulk_threshold", DEFAULT_BULK_THRESHOLD, 0),
-            bulk_page_size=_whole_number(config, "bulk_page_size", DEFAULT_BULK_PAGE_SIZE, 1),
+            include_deleted=bool(config.get("include_deleted")),
+            include_base64=bool(config.get("include_base64")),
+            lookback=dt.timedelta(
+                minutes=_setting(config, "lookback_minutes", DEFAULT_LOOKBACK_MINUTES)
+            ),
+            api_type=_setting(config, "api_type", "auto"),
+            bulk_threshold=_setting(config, "bulk_threshold", DEFAULT_BULK_THRESHOLD),
+            bulk_page_size=_setting(config, "bulk_page_size", DEFAULT_BULK_PAGE_SIZE),
             queries=_queries(config.get("queries")),
             relationships=_relationships(config.get("relationships")),
             formula_refresh=None if refresh is None else dt.timedelta(hours=refresh),

@@ -235,8 +235,10 @@ class Shape:
     # -- records -----------------------------------------------------------------------
 
     def rest_normalizer(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """A function preparing a REST record in place: ``attributes`` dropped at every
-        level, datetimes normalised (see :func:`~tap_salesforce_plus.values.normalize_record`).
+        """A function preparing a REST record for output, in place.
+
+        It drops ``attributes`` at every level and normalises datetimes (see
+        :func:`~tap_salesforce_plus.values.normalize_record`).
         """
         return _rest_normalizer(self.nodes)
 
@@ -256,9 +258,12 @@ class Shape:
 
 
 class _RowBuilder:
-    """Builds top-level records fast: every plain column is picked at once (``itemgetter``
-    runs in C), empty strings become None in one pass, then the few typed values are
-    converted and compound and parent values assembled."""
+    """Builds records from CSV rows fast.
+
+    Every plain column is picked at once (``itemgetter`` runs in C), empty strings become
+    None in one pass, then the few typed values are converted and compound and parent
+    values assembled.
+    """
 
     def __init__(self, nodes: Sequence[Node], index: Mapping[str, int]) -> None:
         self.names = [node.name for node in nodes]

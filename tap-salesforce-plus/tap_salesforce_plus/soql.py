@@ -78,8 +78,10 @@ def read_query(
     until: dt.datetime | None = None,
     ordered: bool = True,
 ) -> Query:
-    """The query of one read: ``base`` with these SELECT terms and the window ANDed to its
-    WHERE (which keeps its own meaning: nested conditions are parenthesised).
+    """The query of one read: ``base`` with these SELECT terms and the window.
+
+    The window is ANDed to the WHERE of ``base``, which keeps its own meaning (nested
+    conditions are parenthesised).
 
     Args:
         base: The stream's query (``FROM`` object and the user's ``WHERE``, if any).

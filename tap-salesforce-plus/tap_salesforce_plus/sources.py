@@ -6,16 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from salesforce_common.soql import Query
+from salesforce_common.soql import Query, format_query
 
 from tap_salesforce_plus.deletions import IS_DELETED
 from tap_salesforce_plus.schema import PRIMARY_KEY, replication_key_for
 from tap_salesforce_plus.shape import ParentNode, Shape, field_nodes
-from tap_salesforce_plus.soql import field_ref
+from tap_salesforce_plus.soql import field_ref, read_query
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from tap_salesforce_plus.options import TapOptions
     from tap_salesforce_plus.registry import Table
+    from tap_salesforce_plus.windows import Window
 
 
 @dataclass
@@ -41,6 +44,28 @@ class StreamSource:
     primary_keys: list[str]
     bulk_allowed: bool = True
     hard_deletes: bool = False
+
+    def statement(self, terms: Sequence[str], window: Window, *, ordered: bool = True) -> str:
+        """The SOQL reading some terms of this source within a window of the key.
+
+        Args:
+            terms: SELECT terms.
+            window: Bounds on the replication key (unbounded for full-table reads).
+            ordered: ``ORDER BY key ASC`` (REST); Bulk API jobs are not ordered.
+
+        Returns:
+            The statement.
+        """
+        return format_query(
+            read_query(
+                self.base_query,
+                terms,
+                replication_key=self.replication_key,
+                since=window.since,
+                until=window.until,
+                ordered=ordered,
+            )
+        )
 
 
 def table_source(

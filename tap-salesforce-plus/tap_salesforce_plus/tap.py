@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from salesforce_common import (
     CONNECTION_SETTINGS,
+    QUOTA_SETTINGS,
     SECRET_SETTINGS,
     ConfigError,
     SalesforceSession,
+    Secrets,
 )
 from salesforce_common.cli import OneLineErrorCommand
 from singer_sdk import Tap
@@ -32,8 +34,8 @@ from tap_salesforce_plus.options import (
 from tap_salesforce_plus.query_streams import needed_objects, parse_query, query_source
 from tap_salesforce_plus.registry import STANDARD_TABLES, Table, resolve_tables
 from tap_salesforce_plus.relationships import parent_node, parent_objects
-from tap_salesforce_plus.sources import StreamSource
-from tap_salesforce_plus.streams import SObjectStream, SoqlStream
+from tap_salesforce_plus.sources import StreamSource, table_source
+from tap_salesforce_plus.streams import SoqlStream
 
 if TYPE_CHECKING:
     import click
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
     from tap_salesforce_plus.options import QuerySpec
 
+NOT_BLANK = r"\S"
+"""JSON-schema ``pattern`` of a string setting that must not be empty or blank."""
 MAX_RELATIONSHIP_DEPTH = 5
 """Salesforce allows five levels of parent relationships in a SOQL path."""
 
@@ -85,10 +89,10 @@ class TapSalesforcePlus(Tap):
             "queries",
             th.ArrayType(
                 th.ObjectType(
-                    th.Property("name", th.StringType, required=True),
-                    th.Property("soql", th.StringType, required=True),
-                    th.Property("replication_key", th.StringType),
-                    th.Property("primary_keys", th.ArrayType(th.StringType)),
+                    th.Property("name", th.StringType(pattern=NOT_BLANK), required=True),
+                    th.Property("soql", th.StringType(pattern=NOT_BLANK), required=True),
+                    th.Property("replication_key", th.StringType(pattern=NOT_BLANK)),
+                    th.Property("primary_keys", th.ArrayType(th.StringType(min_length=1))),
                 )
             ),
             description=(
@@ -112,7 +116,7 @@ class TapSalesforcePlus(Tap):
         ),
         th.Property(
             "relationships",
-            th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+            th.ObjectType(additional_properties=th.ArrayType(th.StringType(min_length=1))),
             description=(
                 "Parent records to embed as sub-objects, by stream: e.g. "
                 '`{"case": ["Contact"], "opportunity": ["Account"]}` adds a `Contact` object '
@@ -179,7 +183,7 @@ class TapSalesforcePlus(Tap):
         ),
         th.Property(
             "formula_refresh_hours",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             description=(
                 "Re-read formula fields (which change without `SystemModstamp` moving) every "
                 "this many hours: each table with formula fields gets a stream "
@@ -188,25 +192,7 @@ class TapSalesforcePlus(Tap):
             ),
             examples=[24],
         ),
-        th.Property(
-            "max_api_usage_percent",
-            th.NumberType,
-            description=(
-                "Stop cleanly (state saved for every record emitted, exit status 1) before the "
-                "org's daily API usage, read from `limits` at start and `Sforce-Limit-Info` on "
-                "every response, would exceed this percentage. Re-run with the state to resume. "
-                "Unset: no limit."
-            ),
-            examples=[80],
-        ),
-        th.Property(
-            "max_api_calls",
-            th.IntegerType(minimum=0),
-            description=(
-                "Stop cleanly (state saved, exit status 1) before this run would make more API "
-                "calls. Re-run with the state to resume. Unset: no limit."
-            ),
-        ),
+        *QUOTA_SETTINGS,
     ).to_dict()
 
     @cached_property
@@ -230,45 +216,32 @@ class TapSalesforcePlus(Tap):
         """Salesforce's clock, from the ``Date`` header of its responses."""
         return ServerClock()
 
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """Validate the config before anything is sent.
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the tap; a config that fails its JSON schema is reported without secrets.
 
-        Extends the SDK's JSON-schema check in two ways: its messages quote offending
-        values, so secret values are replaced with ``***``; and the tap and connection
-        settings are checked right away (a one-line ``ConfigError``), so a bad config fails
-        before discovery sends the first request.
+        The SDK's JSON-schema messages quote the offending values: those of secret settings
+        are replaced with ``***``.
 
         Args:
-            raise_errors: Raise instead of returning the errors.
-
-        Returns:
-            The JSON-schema errors, secrets redacted.
+            **kwargs: Passed to :class:`~singer_sdk.Tap`.
 
         Raises:
-            ConfigValidationError: JSON-schema errors (when ``raise_errors``).
+            ConfigValidationError: The config does not match ``config_jsonschema``.
         """
         try:
-            errors = super()._validate_config(raise_errors=raise_errors)
+            super().__init__(**kwargs)
         except ConfigValidationError as exc:
+            secrets = Secrets.from_config(self.config, SECRET_SETTINGS)
             raise ConfigValidationError(
-                str(exc), errors=[self._redact(e) for e in exc.errors], schema=exc.schema
+                str(exc), errors=[secrets.redact(e) for e in exc.errors], schema=exc.schema
             ) from None
-        if raise_errors:
-            _ = self.options, self.sf_session
-        return [self._redact(e) for e in errors]
-
-    def _redact(self, text: str) -> str:
-        for name in SECRET_SETTINGS:
-            value = self._config.get(name)
-            if value is not None and len(str(value)) >= 4:
-                text = text.replace(str(value), "***")
-        return text
 
     @override
     def discover_streams(self) -> list[SoqlStream]:
-        """One global describe, per-object describes in batches of 25, one stream per table
-        and per query (plus ``<stream>__formulas`` companions with ``formula_refresh_hours``).
+        """Describe the org and build one stream per table and per query.
+
+        One global describe, then per-object describes in batches of 25; with
+        ``formula_refresh_hours``, ``<stream>__formulas`` companions too.
 
         Returns:
             The streams of the tables the org has, then the query streams.
@@ -302,17 +275,7 @@ class TapSalesforcePlus(Tap):
                 for (stream, rel), obj in parents.items()
                 if stream == table.stream_name and obj.lower() in found
             ]
-            streams.append(
-                SObjectStream(
-                    self,
-                    table=table,
-                    describe=describe,
-                    session=session,
-                    options=options,
-                    clock=self.clock,
-                    parents=nodes,
-                )
-            )
+            streams.append(self._stream(SoqlStream, table_source(table, describe, options, nodes)))
             formulas = formula_source(table.stream_name, describe)
             if options.formula_refresh is not None and formulas is not None:
                 streams.append(self._stream(FormulaStream, formulas))
@@ -339,7 +302,7 @@ class TapSalesforcePlus(Tap):
             found.update((name.lower(), body) for name, body in described.items())
 
     def _stream(self, cls: type[SoqlStream], source: StreamSource) -> SoqlStream:
-        """A query or formulas stream of this tap."""
+        """A stream of this tap reading ``source``."""
         return cls(
             self, source=source, session=self.sf_session, options=self.options, clock=self.clock
         )
@@ -347,8 +310,11 @@ class TapSalesforcePlus(Tap):
     def _check_names(
         self, tables: list[Table], query_names: list[str], sobjects: list[dict[str, Any]]
     ) -> None:
-        """Query names must not repeat a table's stream name; relationships must name tables
-        (one that exists but is not synced is only reported)."""
+        """Check query names and the ``relationships`` setting against the tables.
+
+        Query names must not repeat a table's stream name; relationships must name tables
+        (one that exists but is not synced is only reported).
+        """
         table_names = {t.stream_name for t in tables}
         for name in query_names:
             if name in table_names:

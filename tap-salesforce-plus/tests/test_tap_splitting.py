@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from salesforce_common.api_limits import MAX_URI_BYTES
 from salesforce_emulator.pytest_plugin import RunningEmulator
-from tap_salesforce_plus import streams
+from tap_salesforce_plus import bulk as bulk_module
 from tap_salesforce_plus.splitting import PartSpool, merge_records, split_terms
 from tapsf_support import make_tap, sync
 
@@ -108,7 +108,7 @@ def test_bulk_read_is_split_when_the_statement_is_too_long(
     allows to reach; the limit is lowered to exercise the same code with 700 fields."""
     config = wide.config(tables=[f"custom:{OBJECT}"])
     rest = sync({**config, "api_type": "rest"})
-    monkeypatch.setattr(streams, "MAX_SOQL_CHARS", 9_000)
+    monkeypatch.setattr(bulk_module, "MAX_SOQL_CHARS", 9_000)
     bulk = sync({**config, "api_type": "bulk", "bulk_page_size": 7})
     statements = bulk.bulk_soql(OBJECT)
     assert len(statements) >= 3

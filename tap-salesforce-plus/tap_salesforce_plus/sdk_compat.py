@@ -1,0 +1,60 @@
+"""Every use of a private singer-sdk member by the tap, each with the reason no public hook fits.
+
+The rest of the tap uses public SDK hooks only. ``tests/test_tap_sdk_compat.py`` pins the
+signature of each member used here, so an SDK upgrade that changes one fails there, in one
+place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import RESTStream
+from typing_extensions import override
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+PRIVATE_MEMBERS = (("singer_sdk.streams.core.Stream", "_increment_stream_state"),)
+"""``(class, member)`` of each private SDK member used (pinned by the tests)."""
+
+
+class BookmarkHook(RESTStream[Any]):
+    """A REST stream that decides, per emitted record, whether the SDK advances its bookmark.
+
+    Subclasses override :meth:`moves_bookmark`.
+    """
+
+    def moves_bookmark(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
+        """Whether an emitted record advances the bookmark (default: every record).
+
+        Args:
+            record: The record just emitted.
+
+        Returns:
+            True to let the SDK advance the bookmark to its replication-key value.
+        """
+        return True
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        """Let the SDK advance the bookmark only for records :meth:`moves_bookmark` accepts.
+
+        Private SDK member ``Stream._increment_stream_state``: the SDK's sync loop calls it
+        after writing each record. singer-sdk has no public hook that keeps an emitted
+        record from moving the bookmark: ``is_sorted`` and ``check_sorted`` are read once,
+        when the stream's state manager is created, and ``post_process`` can only drop the
+        record. The tap needs it for rows re-read in the lookback window (below the stored
+        bookmark, which a sorted read must not move backwards), for Bulk API rows (unsorted:
+        the Bulk read moves the bookmark itself once every job is read) and for reported
+        hard deletes (they carry no replication key).
+
+        Args:
+            latest_record: The record just emitted.
+            context: Stream partition context.
+        """
+        if self.moves_bookmark(latest_record):
+            super()._increment_stream_state(latest_record, context=context)
