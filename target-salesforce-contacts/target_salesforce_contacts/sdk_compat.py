@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 
+PRIVATE_MEMBERS = (
+    ("singer_sdk.target_base.Target", "_process_state_message"),
+    ("singer_sdk.target_base.Target", "_write_state_message"),
+    ("singer_sdk.target_base.Target", "_handle_termination"),
+    ("singer_sdk.sinks.core.Sink", "_parse_timestamps_in_record"),
+)
+"""``(class, member)`` of each private SDK member used (pinned by the tests)."""
+
 
 class StateHooksTarget(Target):
     """A target whose STATE messages, final STATE and stop signals reach public methods."""

@@ -47,6 +47,16 @@ OVERRIDES: dict[tuple[type, str], type] = {
 """Each override in sdk_compat and the SDK class whose member it replaces."""
 
 
+def qualified(owner: type) -> str:
+    return f"{owner.__module__}.{owner.__qualname__}"
+
+
+def test_every_private_member_used_is_overridden_and_pinned():
+    overridden = {(qualified(sdk), name) for (_, name), sdk in OVERRIDES.items()}
+    assert overridden == set(sdk_compat.PRIVATE_MEMBERS)
+    assert overridden <= {(qualified(owner), name) for owner, name in PINNED}
+
+
 def parameters(owner: type, name: str) -> list[str]:
     return list(inspect.signature(getattr(owner, name)).parameters)
 

@@ -271,3 +271,17 @@ def test_long_lookups_are_split_to_fit_salesforce_limits(emulator, tmp_path):
     assert run.error is None
     assert (run.stats.updated, run.stats.created) == (3, 1497)
     assert emulator.admin.calls()["by_endpoint"]["query"] > 1
+
+
+def test_activate_version_never_deletes_contacts(emulator, tmp_path):
+    seed(emulator, {"LastName": "Kept", "Email": "kept@version.io"})
+    messages = [
+        schema(),
+        {"type": "ACTIVATE_VERSION", "stream": "people", "version": 1},
+        record(person(1, "version.io")),
+        {"type": "ACTIVATE_VERSION", "stream": "people", "version": 2},
+    ]
+    run = run_target(target_config(emulator, tmp_path), messages)
+    assert run.error is None
+    assert run.stats.created == 1
+    assert set(by_email(emulator, "version.io")) == {"kept@version.io", "user1@version.io"}
