@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesforce_common import InvalidFieldError, NotFoundError
 from salesforce_common.api_limits import MAX_SOQL_CHARS
-from salesforce_common.bulk_query import (
+from salesforce_common.bulk import (
     FAILED_STATES,
     BulkJobFailedError,
     BulkQueryClient,

@@ -32,13 +32,13 @@ class NextRecordsUrlPaginator(BaseHATEOASPaginator):
     """Follows ``nextRecordsUrl`` of SOQL query pages until ``done``.
 
     Args:
-        page_body: Decodes a page; defaults to ``response.json()``.
+        page_body: Decodes a page (the stream's :meth:`SalesforceStream.page_body`).
     """
 
-    def __init__(self, page_body: PageBody | None = None) -> None:
+    def __init__(self, page_body: PageBody) -> None:
         """Create the paginator."""
         super().__init__()
-        self._page_body: PageBody = page_body or (lambda response: response.json())
+        self._page_body = page_body
 
     @override
     def get_next_url(self, response: requests.Response) -> str | None:

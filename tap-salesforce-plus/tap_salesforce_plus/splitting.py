@@ -105,21 +105,15 @@ class PartSpool:
             (record_id, part, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)),
         )
 
-    def add_all(self, part: int, rows: Iterable[tuple[str, Any]]) -> int:
+    def add_all(self, part: int, rows: Iterable[tuple[str, Any]]) -> None:
         """Store a part's rows.
 
         Args:
             part: 0-based part number.
             rows: ``(Id, value)`` pairs.
-
-        Returns:
-            Rows stored.
         """
-        count = 0
         for record_id, value in rows:
             self.add(part, record_id, value)
-            count += 1
-        return count
 
     def take(self, record_id: str) -> list[Any] | None:
         """The spooled values of a row in part order, or None if a part lacks it.

@@ -18,7 +18,7 @@ from salesforce_common import (
     RequestLimitExceededError,
     SalesforceError,
 )
-from salesforce_common.bulk_query import BulkQueryClient, is_unsupported_object
+from salesforce_common.bulk import BulkQueryClient, is_unsupported_object
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override

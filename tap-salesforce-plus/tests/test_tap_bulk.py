@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 import pytest
-from salesforce_common.bulk_query import BulkJobFailedError, BulkShortReadError
+from salesforce_common.bulk import BulkJobFailedError, BulkShortReadError
 from salesforce_emulator.pytest_plugin import RunningEmulator
 from tapsf_support import TapRun, make_tap, stored_counts, sync
 
