@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from salesforce_emulator import demo_data
 from salesforce_emulator.catalog import (
     Catalog,
     FieldDef,
@@ -25,16 +24,10 @@ from salesforce_emulator.catalog import (
     text,
     typed,
 )
-from salesforce_emulator.demo_data import (
-    END,
-    INTEGRATION_USERNAME,
-    START,
-    datetime_text,
-    generate_demo_org,
-    generate_rows,
-    plan_counts,
-    time_text,
-)
+from salesforce_emulator.demo import generate_demo_org, generate_rows, loading
+from salesforce_emulator.demo.clock import END, START, datetime_text, time_text
+from salesforce_emulator.demo.loading import plan_counts
+from salesforce_emulator.demo.objects import INTEGRATION_USERNAME
 from salesforce_emulator.schema_sql import quote
 from salesforce_emulator.values import format_datetime, format_time
 
@@ -469,7 +462,7 @@ def test_generate_rows_appends_consistent_rows(small_org):
 
 
 def test_creation_times_ascend_across_chunks(monkeypatch):
-    monkeypatch.setattr(demo_data, "CHUNK", 40)
+    monkeypatch.setattr(loading, "CHUNK", 40)
     conn = sqlite3.connect(":memory:")
     generate_rows(conn, CATALOG, "Account", 130)
     created = values(conn, "Account", "CreatedDate")

@@ -96,7 +96,7 @@ class Org:
 
     def seed_demo(self, scale: int, seed: int = 42) -> dict[str, int]:
         """Fill the org with the deterministic demo data (unless it already has data)."""
-        from salesforce_emulator.demo_data import generate_demo_org
+        from salesforce_emulator.demo import generate_demo_org
 
         user = self.catalog.get("User")
         counts: dict[str, int] = {}
@@ -110,7 +110,7 @@ class Org:
 
         The generator runs (and commits) its own fast-load transaction.
         """
-        from salesforce_emulator.demo_data import generate_rows
+        from salesforce_emulator.demo import generate_rows
 
         return generate_rows(self.conn, self.catalog, obj.name, count, seed=seed)
 
