@@ -41,12 +41,11 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """Parse the datetime forms Salesforce accepts (``Z``, ``+0000``, ``+00:00``, ms optional)."""
+    """Parse the datetime forms Salesforce accepts (``Z``, ``+0000``, ``+00:00``, ms optional).
+
+    A time is required (a bare date is not a datetime); without an offset the time is UTC.
+    """
     value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    elif len(value) > 5 and value[-5] in "+-" and value[-4:].isdigit():
-        value = value[:-2] + ":" + value[-2:]
     if "T" not in value:
         raise ValueError(f"not a datetime: {text!r}")
     parsed = dt.datetime.fromisoformat(value)

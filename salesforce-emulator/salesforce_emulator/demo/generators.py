@@ -32,6 +32,8 @@ from salesforce_emulator.demo.pools import (
     email_local,
 )
 
+# --- building blocks ----------------------------------------------------------------------
+
 
 def const(value: Any) -> ColumnFn:
     """The same value in every row."""
@@ -273,6 +275,8 @@ def fitted(inner: ColumnFn) -> ColumnFn:
     return lambda b, f: [None if v is None else fit(v, f) for v in inner(b, f)]
 
 
+# --- people, companies, e-mail and text ---------------------------------------------------
+
 _SPECIAL_PEOPLE: tuple[Person, ...] = tuple(
     (first, last, email_local(first), email_local(last), 0) for first, last in SPECIAL_NAMES
 )
@@ -421,6 +425,9 @@ def short_texts(b: Batch, f: FieldDef) -> Column:
 def titled_words(r: Callable[[], float], words: Sequence[str], count: int) -> str:
     """``count`` random words, capitalized."""
     return " ".join(words[int(r() * len(words))].capitalize() for _ in range(count))
+
+
+# --- common and generic generators ---------------------------------------------------------
 
 
 def ids(b: Batch, _f: FieldDef) -> Column:
@@ -576,6 +583,6 @@ def nothing(b: Batch, _f: FieldDef) -> Column:
 
 def shortly_after(stored: str, r: Callable[[], float]) -> str:
     """A stored datetime moved up to three days later."""
-    moment = dt.datetime.fromisoformat(stored[:19]).replace(tzinfo=dt.UTC)
+    moment = dt.datetime.fromisoformat(stored)
     second = int((moment - START).total_seconds()) + int(r() * 3 * DAY)
     return datetime_text(min(second, SPAN))
