@@ -204,8 +204,10 @@ def admin_generate(ctx: Ctx, object: str) -> Response:
 
 
 def admin_records(ctx: Ctx, object: str) -> Response:
-    """Raw stored rows: GET (``?ids=a,b``), POST (insert) or PATCH (update, bumping SystemModstamp
-    unless ``"touch": false``)."""
+    """Raw stored rows: GET (``?ids=a,b``), POST (insert) or PATCH (update).
+
+    PATCH bumps SystemModstamp and LastModifiedDate unless the body says ``"touch": false``.
+    """
     org = ctx.org
     obj = org.object(object)
     if ctx.request.method == "GET":

@@ -11,6 +11,7 @@ class AdminClient:
     """Calls ``/__admin/`` endpoints of one emulator."""
 
     def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+        """Talk to the emulator at ``base_url``, through ``session`` if one is given."""
         self.base_url = base_url.rstrip("/")
         self.http = session or requests.Session()
 

@@ -185,6 +185,7 @@ class ObjectDef:
     _by_name: dict[str, FieldDef] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        """Index the fields by lower-case name."""
         self._by_name.update({f.name.lower(): f for f in self.fields})
 
     def field(self, name: str) -> FieldDef | None:
@@ -1200,6 +1201,7 @@ class Catalog:
     """The set of objects an org knows, looked up case-insensitively."""
 
     def __init__(self, objects: Iterable[ObjectDef] = ()) -> None:
+        """A catalog of ``objects``."""
         self._objects: dict[str, ObjectDef] = {}
         for obj in objects:
             self.add(obj)
@@ -1220,9 +1222,11 @@ class Catalog:
         return None
 
     def __iter__(self) -> Iterator[ObjectDef]:
+        """The objects in name order."""
         return iter(sorted(self._objects.values(), key=lambda o: o.name))
 
     def __contains__(self, name: object) -> bool:
+        """True when an object of that API name exists (any case)."""
         return isinstance(name, str) and name.lower() in self._objects
 
 

@@ -47,6 +47,7 @@ class LoopbackAdapter(HTTPAdapter):
     """A transport that sends every request to the emulator's origin, keeping path and query."""
 
     def __init__(self, emulator_url: str) -> None:
+        """Send every request to the origin (scheme, host, port) of ``emulator_url``."""
         super().__init__()
         self.target = urlsplit(emulator_url)
 

@@ -9,6 +9,7 @@ class SalesforceApiError(Exception):
     def __init__(
         self, status: int, error_code: str, message: str, fields: list[str] | None = None
     ) -> None:
+        """An error answered with HTTP ``status``; ``fields`` names the fields at fault."""
         super().__init__(f"{error_code}: {message}")
         self.status = status
         self.error_code = error_code
@@ -27,6 +28,7 @@ class OAuthError(Exception):
     """A token-endpoint error: ``{"error", "error_description"}`` with ``status``."""
 
     def __init__(self, error: str, description: str, status: int = 400) -> None:
+        """An OAuth ``error`` code (``invalid_grant``...) with its description."""
         super().__init__(f"{error}: {description}")
         self.status = status
         self.error = error

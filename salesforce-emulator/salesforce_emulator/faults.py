@@ -32,6 +32,7 @@ class FaultRule:
     fired: int = 0
 
     def __post_init__(self) -> None:
+        """Refuse an unknown ``kind``."""
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
 

@@ -1,5 +1,8 @@
-"""pytest fixtures that run the emulator in-process: ``emulator`` (fresh small org per test) and
-``demo_emulator`` (one larger demo org per session, for read-only tests)."""
+"""pytest fixtures that run the emulator in-process.
+
+``emulator`` serves a fresh small org per test; ``demo_emulator`` one larger demo org per
+session, for read-only tests.
+"""
 
 from __future__ import annotations
 

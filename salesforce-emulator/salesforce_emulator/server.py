@@ -36,11 +36,13 @@ class EmulatorApp:
     """Routes requests, applies faults, checks the bearer token, counts calls, adds headers."""
 
     def __init__(self, org: Org, base_url: str = "http://127.0.0.1") -> None:
+        """Serve ``org``; ``base_url`` is where clients reach it (instance URL, audiences)."""
         self.org = org
         self.base_url = base_url
         self.url_map = build_map()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """The WSGI entry point."""
         request = Request(environ)
         response = self.handle(request)
         return response(environ, start_response)
@@ -142,8 +144,11 @@ class EmulatorApp:
         return response
 
     def dispatch_internal(self, request: Request, session: Session | None) -> Response:
-        """Answer a composite sub-request in the caller's ``session``: no faults, no extra call
-        counted, no session use (``token_ttl_calls``) of its own; the lock is already held."""
+        """Answer a composite sub-request in the caller's ``session``.
+
+        No faults apply, no extra call is counted and the session is not used up
+        (``token_ttl_calls``) by it; the caller already holds the org lock.
+        """
         try:
             endpoint, args = self.url_map.bind_to_environ(request.environ).match()
         except HTTPException:
@@ -205,6 +210,7 @@ class EmulatorServer:
     """A threaded HTTP server on loopback serving one org; use as a context manager."""
 
     def __init__(self, org: Org, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Bind ``host``:``port`` (0: any free port) now; serving starts with ``start``."""
         self.org = org
         self.app = EmulatorApp(org)
         self._server: BaseWSGIServer = make_server(
@@ -238,6 +244,7 @@ class EmulatorServer:
             self._thread.join(timeout=5)
 
     def __enter__(self) -> EmulatorServer:
+        """Start serving."""
         return self.start()
 
     def __exit__(
@@ -246,6 +253,7 @@ class EmulatorServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Stop serving."""
         self.stop()
 
 

@@ -47,17 +47,29 @@ class Batch:
         seed: int,
         resolve: Resolver,
     ) -> None:
+        """Rows of ``obj`` with the reserved ``ids``.
+
+        Args:
+            obj: The object the rows belong to.
+            ids: The new rows' record Ids, in order.
+            start: Rows the table held before this batch.
+            window: This batch's part of the rows one call adds (creation times follow it).
+            rng: The batch's only source of randomness.
+            index: The rows already stored.
+            seed: The seed the value pools are built from.
+            resolve: The column description: which generator fills a column.
+        """
         self.obj = obj
         self.ids = ids
         self.n = len(ids)
-        self.start = start  # rows the table held before this batch
-        self.window = window  # this batch's part of the rows added by one call
+        self.start = start
+        self.window = window
         self.rng = rng
         self.r = rng.random
         self.pools = build_pools(seed)
         self.index = index
         self.seed = seed
-        self.resolve = resolve  # the column description: which generator fills a column
+        self.resolve = resolve
         self._columns: dict[str, Column] = {}
         self._building: set[str] = set()
 
@@ -89,8 +101,11 @@ class Batch:
         return values
 
     def picker(self, name: str, subset: Sequence[str] | None = None) -> Callable[[int], str] | None:
-        """A function giving, for row ``i``, a live row of ``name`` (or of ``subset``) created
-        before row ``i`` (the oldest one when none is); None when there are no rows."""
+        """A picker of parents: for row ``i``, a live row of ``name`` created before row ``i``.
+
+        Rows are picked among ``subset`` when given; the oldest row is picked when none is older
+        than row ``i``. None when there are no rows to pick from.
+        """
         times, ordered = self.index.timeline(name, subset)
         if not ordered:
             return None

@@ -218,8 +218,10 @@ def pick_any(r: Callable[[], float], choices: list[Callable[[int], str]], i: int
 
 
 def ref_to(*targets: str) -> ColumnFn:
-    """An Id of a live row of ``targets`` (default: the field's referenceTo), created before
-    the referring row."""
+    """An Id of a live row of ``targets`` created before the referring row.
+
+    ``targets`` defaults to the field's referenceTo.
+    """
 
     def gen(b: Batch, f: FieldDef) -> Column:
         choices, r = pickers(b, targets or f.reference_to), b.r
@@ -314,8 +316,11 @@ def companies(b: Batch, f: FieldDef) -> Column:
 
 
 def localized(kind: str, share: float = 0.85) -> ColumnFn:
-    """A value of a pool (``phones``, ``addresses``...) from the row's ``_locale`` in ``share``
-    of the rows, else from any locale."""
+    """A value of a pool (``phones``, ``addresses``...), mostly from the row's locale.
+
+    In ``share`` of the rows the value comes from the ``_locale`` column's locale, in the others
+    from any locale.
+    """
 
     def gen(b: Batch, _f: FieldDef) -> Column:
         anywhere = getattr(b.pools, kind)
@@ -391,14 +396,18 @@ def plain_emails(b: Batch, _f: FieldDef) -> Column:
 
 
 def domain_or_free_mail(r: Callable[[], float], domain: str | None) -> str:
+    """``domain`` for three in four calls (when there is one), else a free-mail domain."""
     if domain and r() < 0.75:
         return domain
     return FREE_MAIL[int(r() * len(FREE_MAIL))]
 
 
 def paragraphs(max_sentences: int, edge: float = EDGE_SHARE) -> ColumnFn:
-    """Text of 1..``max_sentences`` sentences of one language joined by spaces, ``\\n`` or
-    ``\\r\\n``, some with awkward content (quotes, commas, emoji, non-Latin scripts)."""
+    r"""Text of 1..``max_sentences`` sentences of one language.
+
+    Sentences are joined by spaces, ``\n`` or ``\r\n``; an ``edge`` share of the texts also
+    holds awkward content (quotes, commas, emoji, non-Latin scripts).
+    """
 
     def gen(b: Batch, _f: FieldDef) -> Column:
         r, slots, edges = b.r, b.pools.locale_slots, EDGE_TEXTS
@@ -436,8 +445,11 @@ def ids(b: Batch, _f: FieldDef) -> Column:
 
 
 def created_between(first: float, last: float) -> ColumnFn:
-    """Creation moments in the part [first, last] of the demo range, ascending with the Ids
-    as in a real org (each chunk of a larger run gets its own slice of that part)."""
+    """Creation moments in the part [first, last] of the demo range, ascending with the Ids.
+
+    As in a real org, later Ids are created later: each chunk of a larger run gets its own slice
+    of that part.
+    """
 
     def gen(b: Batch, _f: FieldDef) -> Column:
         low, high = (int(SPAN * (first + (last - first) * w)) for w in b.window)

@@ -14,6 +14,7 @@ class OrgIndex:
     """Cached read access to rows already stored: parents to point at, values to keep unique."""
 
     def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
+        """Read the tables of ``catalog``'s objects in ``conn``."""
         self._conn = conn
         self._catalog = catalog
         self._cache: dict[tuple[str, ...], Any] = {}
@@ -108,5 +109,6 @@ class OrgIndex:
 
 
 def is_stored(obj: ObjectDef, name: str) -> bool:
+    """True when ``obj`` has a field ``name`` that is a table column."""
     f = obj.field(name)
     return f is not None and f.is_stored

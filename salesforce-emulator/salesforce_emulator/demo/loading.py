@@ -205,8 +205,9 @@ def _bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
 def generate_demo_org(
     conn: sqlite3.Connection, catalog: Catalog, *, scale: int, seed: int = 42
 ) -> dict[str, int]:
-    """Create the tables of every catalog object (if missing) and fill them with related demo
-    rows, about ``scale`` rows in all.
+    """Fill every catalog object with related demo rows, about ``scale`` rows in all.
+
+    Missing tables are created first.
 
     Args:
         conn: The org's database.

@@ -180,12 +180,16 @@ def account_contacts(source: str) -> ColumnFn:
 
 
 def quarter_of(day: int) -> int:
+    """The calendar quarter (1-4) of a day counted from START."""
     return (int(date_text(day)[5:7]) - 1) // 3 + 1
 
 
 def line_items(b: Batch, _f: FieldDef) -> Column:
-    """(Opportunity, PricebookEntry, Product2, list price, product code, product name):
-    an active entry of the Opportunity's price book."""
+    """An Opportunity and one entry of its price book, per row.
+
+    Each value is (Opportunity, PricebookEntry, Product2, list price, product code, product
+    name).
+    """
     books = {o: p for o, p in b.index.column("Opportunity", "Pricebook2Id").items() if p}
     pick_deal = b.picker("Opportunity", list(books) or None)
     entries = b.index.rows(
@@ -315,8 +319,11 @@ def activity_whos(b: Batch, _f: FieldDef) -> Column:
 
 
 def activity_whats(b: Batch, _f: FieldDef) -> Column:
-    """(Id, object) an activity relates to: none for Leads (as Salesforce requires), the
-    Contact's Account, one of its deals or cases, or any Account/Opportunity/Case/Campaign."""
+    """(Id, object) an activity relates to, or None.
+
+    None for activities about a Lead (as Salesforce requires); for a Contact, its Account or one
+    of its deals or cases; for nobody, any Account, Opportunity, Case or Campaign.
+    """
     contact_accounts = b.index.column("Contact", "AccountId")
     deals = b.index.groups("Opportunity", "AccountId")
     cases = b.index.groups("Case", "ContactId")
@@ -537,8 +544,10 @@ def book_factor(seed: int, book: str, standard: bool) -> float:
 
 
 def price_entries(b: Batch, _f: FieldDef) -> Column:
-    """(Pricebook2, Product2, is standard): every missing pair first (standard book first),
-    then random pairs."""
+    """(Pricebook2, Product2, is standard) pairs for price book entries.
+
+    Every missing pair comes first (the standard book's first), then random pairs.
+    """
     standard = b.index.column("Pricebook2", "IsStandard")
     books = sorted(b.index.ids("Pricebook2"), key=lambda x: not standard.get(x))
     goods = b.index.ids("Product2")

@@ -1,0 +1,1 @@
+"""The org's state, without HTTP: data, metadata, OAuth, query cursors and Bulk jobs."""

@@ -57,6 +57,14 @@ class Org:
         daily_api_limit: int = DEFAULT_DAILY_API_LIMIT,
         page_size: int = QUERY_PAGE_ROWS,
     ) -> None:
+        """Open (or create) the org's database at ``db_path`` with a table per object.
+
+        Args:
+            db_path: SQLite file, or ``:memory:``.
+            catalog: The org's objects; the demo catalog by default.
+            daily_api_limit: API calls allowed before ``REQUEST_LIMIT_EXCEEDED``.
+            page_size: Most records in one REST query page.
+        """
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self.conn.execute(

@@ -153,6 +153,7 @@ class RecordWriter:
     def __init__(
         self, conn: sqlite3.Connection, duplicate_rules: set[str], catalog: Catalog
     ) -> None:
+        """Write to ``conn``; ``duplicate_rules`` names objects with an e-mail duplicate rule."""
         self.conn = conn
         self.catalog = catalog
         self.duplicate_rules = duplicate_rules
@@ -192,8 +193,11 @@ class RecordWriter:
         return stored
 
     def _check_references(self, obj: ObjectDef, stored: Mapping[str, Any]) -> None:
-        """Lookups must name a live record of a referenced object (Salesforce's three failures:
-        wrong object type, no such record, record in the recycle bin)."""
+        """Lookups must name a live record of a referenced object.
+
+        Salesforce's three failures: wrong object type, no such record, record in the recycle
+        bin.
+        """
         for name, value in stored.items():
             f = obj.field(name)
             if f is None or f.type != "reference" or value is None:

@@ -153,8 +153,11 @@ def _with_source(query: Query) -> Query:
 
 
 def _syntax_error(text: str, exc: SoqlSyntaxError) -> SalesforceApiError:
-    """MALFORMED_QUERY for a parse error; constructs the shared parser does not handle are
-    named as unsupported by the emulator (Salesforce itself accepts them)."""
+    """MALFORMED_QUERY for a parse error.
+
+    Constructs the shared parser does not handle are named as unsupported by the emulator
+    (Salesforce itself accepts them).
+    """
     message = exc.message + (" by the Salesforce emulator" if exc.unsupported else "")
     return malformed_query(error_location(text, exc.position) + message)
 

@@ -21,6 +21,7 @@ class ErrorFactory:
     """Builds errors whose messages start with the statement excerpt and error location."""
 
     def __init__(self, source: str) -> None:
+        """Errors about the SOQL text ``source`` (positions are offsets into it)."""
         self.source = source
 
     def _at(self, position: int) -> str:

@@ -63,12 +63,12 @@ def _type_word(field: FieldDef) -> tuple[str, bool]:
 
 
 def like_escape(text: str) -> str:
-    """Escape LIKE wildcards in plain text (escape character ``\\``)."""
+    r"""Escape LIKE wildcards in plain text (escape character ``\``)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def like_pattern(value: str) -> str:
-    """A SOQL LIKE pattern (``\\%`` and ``\\_`` are literal) as an SQLite pattern."""
+    r"""A SOQL LIKE pattern (``\%`` and ``\_`` are literal) as an SQLite pattern."""
     out: list[str] = []
     index = 0
     while index < len(value):
@@ -91,6 +91,7 @@ class FilterCompiler:
     """Compiles WHERE and ORDER BY; collects parameters and the relations they join."""
 
     def __init__(self, resolver: Resolver, errors: ErrorFactory, now: dt.datetime) -> None:
+        """Compile for ``resolver``'s object; date literals (``TODAY``) are relative to ``now``."""
         self.resolver = resolver
         self.errors = errors
         self.today = now.astimezone(dt.UTC).date()

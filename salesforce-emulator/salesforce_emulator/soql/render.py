@@ -209,6 +209,7 @@ class RowRenderer:
     def __init__(
         self, object_name: str, slots: list[Leaf | Branch], csv_leaves: list[Leaf]
     ) -> None:
+        """Render rows of ``object_name``: ``slots`` shape the JSON, ``csv_leaves`` the CSV."""
         self.object_name = object_name
         self.slots = slots
         self.csv_header = [leaf.header for leaf in csv_leaves]

@@ -97,6 +97,7 @@ class Resolver:
         hidden: frozenset[tuple[str, str]],
         errors: ErrorFactory,
     ) -> None:
+        """Resolve paths from ``root``; ``hidden`` fields (``(object, field)``) do not exist."""
         self.catalog = catalog
         self.root = root
         self.hidden = hidden
