@@ -211,6 +211,11 @@ def sobject(ctx: Ctx, version: str, object: str) -> Response:
 def _select_all(
     ctx: Ctx, object_name: str, where: str, fields_param: str | None
 ) -> list[dict[str, Any]]:
+    """The REST records a SOQL ``WHERE`` clause selects (all fields unless ``fields`` says).
+
+    The query runs through the org's query engine like a client's, so field-level security and
+    record rendering are the same; only its first page is answered.
+    """
     obj = ctx.org.object(object_name)
     names = (
         [f.strip() for f in fields_param.split(",")]
