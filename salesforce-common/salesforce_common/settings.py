@@ -263,6 +263,9 @@ def validate_settings(properties: th.PropertiesList, config: Mapping[str, Any]) 
     name = str(error.path[0]) if error.path else "config"
     rule = _RULES.get(str(error.validator), f"must satisfy {error.validator}")
     bound = error.validator_value if error.validator in _BOUNDED else ""
+    if error.validator == "type":
+        kinds = [bound] if isinstance(bound, str) else [k for k in bound if k != "null"]
+        bound = " or ".join(kinds)
     shown = "" if name in SECRET_SETTINGS else f", got {error.instance!r}"
     raise ConfigError(f"{name} {rule}{' ' if bound != '' else ''}{bound}{shown}")
 
