@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from salesforce_common.bulk.jobs import TERMINAL_STATES, csv_job_body, wait_for_job
-from salesforce_common.errors import NotFoundError
+from salesforce_common.bulk.jobs import TERMINAL_STATES, csv_job_body, delete_job, wait_for_job
 from salesforce_common.polling import PollSchedule
 
 if TYPE_CHECKING:
@@ -160,7 +159,4 @@ class BulkIngestClient:
         Args:
             job_id: The job.
         """
-        try:
-            self.session.request("DELETE", f"{JOBS_PATH}/{job_id}")
-        except NotFoundError:
-            logger.debug("Bulk API ingest job %s was already deleted", job_id)
+        delete_job(self.session, kind="ingest", job_id=job_id)

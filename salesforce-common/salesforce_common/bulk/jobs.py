@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from salesforce_common.errors import SalesforceError
+from salesforce_common.errors import NotFoundError, SalesforceError
 from salesforce_common.polling import PollSchedule, poll_until
+
+if TYPE_CHECKING:
+    from salesforce_common.session import SalesforceSession
+
+logger = logging.getLogger("salesforce_common")
 
 JOB_COMPLETE = "JobComplete"
 FAILED_STATES = frozenset({"Failed", "Aborted"})
@@ -99,3 +105,17 @@ def raise_if_failed(status: dict[str, Any], *, kind: str, job_id: str) -> None:
             f"Bulk API {kind} job {job_id} ended {state}: {reason}",
             error_code=f"BULK_JOB_{state.upper()}",
         )
+
+
+def delete_job(session: SalesforceSession, *, kind: str, job_id: str) -> None:
+    """``DELETE jobs/{kind}/{id}``; a job already gone is fine.
+
+    Args:
+        session: The org session.
+        kind: ``query`` or ``ingest``.
+        job_id: The job.
+    """
+    try:
+        session.request("DELETE", f"jobs/{kind}/{job_id}")
+    except NotFoundError:
+        logger.debug("Bulk API %s job %s was already deleted", kind, job_id)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 import requests
 import urllib3
 
-from salesforce_common.bulk.jobs import csv_job_body, raise_if_failed, wait_for_job
-from salesforce_common.errors import NotFoundError, SalesforceError
+from salesforce_common.bulk.jobs import csv_job_body, delete_job, raise_if_failed, wait_for_job
+from salesforce_common.errors import SalesforceError
 from salesforce_common.polling import PollSchedule
 
 if TYPE_CHECKING:
@@ -208,10 +208,7 @@ class BulkQueryClient:
         Args:
             job_id: The job.
         """
-        try:
-            self.session.request("DELETE", f"{JOBS_PATH}/{job_id}")
-        except NotFoundError:
-            logger.debug("Bulk API query job %s was already deleted", job_id)
+        delete_job(self.session, kind="query", job_id=job_id)
 
     # -- internals ---------------------------------------------------------------------
 
