@@ -135,6 +135,10 @@ class TransientError(SalesforceError):
     """5xx, 406/420/429, ``UNABLE_TO_LOCK_ROW`` or a network failure: worth retrying."""
 
 
+class ForeignHostError(SalesforceError, ValueError):
+    """A URL from Salesforce (``nextRecordsUrl``...) points at a host other than the instance."""
+
+
 class ApiQuotaGuardError(SalesforceError):
     """Our own guard stopped a call that would cross the configured API-usage limit."""
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
-from collections.abc import Iterator, Mapping
+import socket
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import backoff
 import requests
+import urllib3
 
 from salesforce_common.auth import AuthFlow, build_flow
 from salesforce_common.errors import (
+    ConfigError,
+    ForeignHostError,
+    NotFoundError,
     SalesforceError,
     SessionExpiredError,
     TransientError,
@@ -40,13 +46,78 @@ NETWORK_ERRORS: tuple[type[Exception], ...] = (
 """Network failures that are retried."""
 
 
-def _network_message(exc: BaseException) -> str:
-    """Describe a network error without its URL (which may carry a long query)."""
+UNREACHABLE_TRIES = 3
+"""Attempts (the first and two quick retries) at a non-loopback host that does not resolve or
+refuses the connection: such a host is misconfigured, not busy."""
+
+
+def _host_port(url: str) -> str:
+    """``host:port`` of a URL (the scheme's default port when none is given)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it wraps (``__cause__``/``__context__``/``reason``/args)."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(
+            e
+            for e in (
+                current.__cause__,
+                current.__context__,
+                getattr(current, "reason", None),
+                *current.args,
+            )
+            if isinstance(e, BaseException)
+        )
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why a host cannot be reached at all: a name that does not resolve, a refused port.
+
+    Args:
+        exc: A network error.
+
+    Returns:
+        ``"does not resolve"``, ``"refused the connection"``, or None for other failures.
+    """
+    for cause in _causes(exc):
+        if isinstance(cause, urllib3.exceptions.NameResolutionError | socket.gaierror):
+            return "does not resolve"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused the connection"
+    return None
+
+
+def _network_message(exc: BaseException, url: str) -> str:
+    """Describe a network error with the host and port, without the path or query."""
+    where = _host_port(url)
     if isinstance(exc, requests.Timeout):
-        return f"request timed out ({type(exc).__name__})"
+        return f"request to {where} timed out ({type(exc).__name__})"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "connection broken while reading the response (ChunkedEncodingError)"
-    return f"connection failed ({type(exc).__name__})"
+        return f"connection to {where} broken while reading the response (ChunkedEncodingError)"
+    reason = unreachable_reason(exc)
+    if reason is not None:
+        return f"{where} {reason}: check the domain setting and the network"
+    return f"connection to {where} failed ({type(exc).__name__})"
 
 
 class SalesforceSession:
@@ -103,16 +174,9 @@ class SalesforceSession:
         read = self.settings.request_timeout
         self._timeout = (min(CONNECT_TIMEOUT, read), read)
         self._max_tries = self.settings.max_retries + 1
-        self._send_retrying = backoff.on_exception(
-            backoff.expo,
-            (TransientError, *NETWORK_ERRORS),
-            max_tries=self._max_tries,
-            jitter=backoff.full_jitter,
-            on_backoff=self._log_backoff,
-            logger=None,
-            factor=backoff_base,
-            max_value=backoff_max,
-        )(self._send_once)
+        self._version_checked = False
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
 
     # -- public API --------------------------------------------------------------------
 
@@ -260,8 +324,11 @@ class SalesforceSession:
         if path.startswith(("http://", "https://")):
             target, own = urlsplit(path), urlsplit(instance)
             if (target.scheme, target.netloc.lower()) != (own.scheme, own.netloc.lower()):
-                msg = "refusing to send the Salesforce session to a host other than the instance"
-                raise ValueError(msg)
+                raise ForeignHostError(
+                    f"refusing to send the Salesforce session to {_host_port(path)}, a host "
+                    f"other than the instance {_host_port(instance)} (a URL Salesforce "
+                    f"returned, path {target.path})"
+                )
             return path
         if path.startswith("/services/"):
             return instance + path
@@ -276,6 +343,8 @@ class SalesforceSession:
                 return response
             url_path = urlsplit(url).path
             error = error_from_response(response, method=method, path=url_path)
+            if isinstance(error, NotFoundError):
+                self._check_api_version(url_path)
             if not isinstance(error, SessionExpiredError):
                 raise error
             if not self.flow.refreshable:
@@ -291,6 +360,28 @@ class SalesforceSession:
             self.flow.relogin()
             relogged = True
 
+    def _check_api_version(self, url_path: str) -> None:
+        """After a 404 under ``/services/data/vNN.N/``, fail clearly if the org lacks NN.N.
+
+        Asks ``GET /services/data/`` (the versions the org offers) once per session.
+
+        Raises:
+            ConfigError: ``api_version`` is not offered; names the org's newest version.
+        """
+        if self._version_checked or not url_path.startswith(f"/services/data/v{self.api_version}/"):
+            return
+        self._version_checked = True
+        try:
+            offered = [str(v.get("version")) for v in self.get_json("/services/data/")]
+        except (SalesforceError, ValueError, AttributeError, TypeError):
+            return
+        if offered and self.api_version not in offered:
+            newest = max(offered, key=lambda v: tuple(int(x) for x in v.split(".")))
+            raise ConfigError(
+                f"api_version {self.api_version} is not offered by this org (its newest is "
+                f"{newest}): set api_version to {newest} or lower"
+            )
+
     def _post_token(self, url: str, form: Mapping[str, Any]) -> requests.Response:
         self.logins += 1
         return self._send("POST", url, api_call=False, retry=True, data=dict(form))
@@ -298,13 +389,26 @@ class SalesforceSession:
     def _send(
         self, method: str, url: str, *, api_call: bool, retry: bool, **kwargs: Any
     ) -> requests.Response:
-        send = self._send_retrying if retry else self._send_once
+        attempts = [0]
+
+        def send_once(*args: Any, **kw: Any) -> requests.Response:
+            attempts[0] += 1
+            return self._send_once(*args, **kw)
+
+        def unreachable(exc: Exception) -> bool:
+            """Stop early at a non-loopback host that does not resolve or refuses."""
+            return (
+                attempts[0] >= UNREACHABLE_TRIES
+                and unreachable_reason(exc) is not None
+                and not _is_loopback(url)
+            )
+
+        send = self._retrying(send_once, unreachable) if retry else send_once
         try:
             return send(method, url, api_call=api_call, **kwargs)
         except NETWORK_ERRORS as exc:
-            tries = self._max_tries if retry else 1
             raise TransientError(
-                f"{_network_message(exc)}; gave up after {tries} attempt(s)",
+                f"{_network_message(exc, url)}; gave up after {attempts[0]} attempt(s)",
                 method=method,
                 path=urlsplit(url).path,
             ) from exc
@@ -334,13 +438,32 @@ class SalesforceSession:
                 raise error
         return response
 
+    def _retrying(
+        self,
+        send: Callable[..., requests.Response],
+        giveup: Callable[[Exception], bool],
+    ) -> Callable[..., requests.Response]:
+        """``send`` retried with backoff on transient errors and network failures."""
+        retrying: Callable[..., requests.Response] = backoff.on_exception(
+            backoff.expo,
+            (TransientError, *NETWORK_ERRORS),
+            max_tries=self._max_tries,
+            giveup=giveup,
+            jitter=backoff.full_jitter,
+            on_backoff=self._log_backoff,
+            logger=None,
+            factor=self._backoff_base,
+            max_value=self._backoff_max,
+        )(send)
+        return retrying
+
     def _log_backoff(self, details: Details) -> None:
         method, url = details["args"][0], details["args"][1]
         exc = details.get("exception")
         reason = (
             self.redact(str(exc))
             if isinstance(exc, SalesforceError)
-            else _network_message(exc or Exception())
+            else _network_message(exc or Exception(), url)
         )
         logger.warning(
             "Retrying %s %s in %.1fs (attempt %d of %d failed): %s",

@@ -146,7 +146,8 @@ def test_network_failure_message(
     with pytest.raises(TransientError) as info:
         list(session.iter_query("SELECT Id FROM Account"))
     assert str(info.value) == (
-        "connection failed (ConnectionError); gave up after 2 attempt(s) "
+        "connection to acme.my.salesforce.com:443 failed (ConnectionError); "
+        "gave up after 2 attempt(s) "
         "(GET /services/data/v64.0/query)"
     )
 
