@@ -6,6 +6,7 @@ The one implementation shared by tap-salesforce-plus and target-salesforce-conta
 from __future__ import annotations
 
 from salesforce_common.auth import (
+    AUTH_SETTING_GROUPS,
     AccessTokenFlow,
     AuthFlow,
     ClientCredentialsFlow,
@@ -49,6 +50,7 @@ from salesforce_common.settings import (
 )
 
 __all__ = [
+    "AUTH_SETTING_GROUPS",
     "CONNECTION_SETTINGS",
     "DEFAULT_API_VERSION",
     "QUOTA_SETTINGS",

@@ -425,6 +425,16 @@ _CLIENT_CREDENTIALS = _FlowRule(
 )
 _DECISIVE_RULES = (_ACCESS_TOKEN, _JWT, _REFRESH, _PASSWORD)
 
+AUTH_SETTING_GROUPS: tuple[tuple[str, ...], ...] = (
+    *(
+        tuple(n for n in CREDENTIAL_SETTINGS if n in rule.required)
+        for rule in (_ACCESS_TOKEN, _PASSWORD, _REFRESH, _JWT, _CLIENT_CREDENTIALS)
+    ),
+    ("uri",),
+)
+"""Sets of settings that each suffice to log in (one per flow, and ``uri``), for Meltano's
+``settings_group_validation``."""
+
 
 def _names(names: set[str] | frozenset[str]) -> str:
     return ", ".join(n for n in CREDENTIAL_SETTINGS if n in names)
