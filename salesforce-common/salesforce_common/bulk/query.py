@@ -4,6 +4,16 @@ Results are read page by page (``maxRecords`` and ``Sforce-Locator``) and parsed
 the ``csv`` module reads the HTTP response body as it arrives, so memory stays flat however
 large the result. Every page is checked against its ``Sforce-NumberOfRecords`` header and the
 whole result against the job's ``numberRecordsProcessed``: a short read is an error.
+
+A value is never yielded unless it was received whole. Pages are requested with
+``Accept-Encoding: gzip``; :class:`BodyReader` decompresses the body itself and, at its end,
+requires the gzip trailer (CRC and length: urllib3's own decoder accepts a body without it)
+and, when the server sent one, the ``Content-Length``. The CSV is parsed strictly (an
+unbalanced quote is an error) and a row is yielded only once the line ending that closes it
+has arrived, so a body cut inside the last value (``APAC`` cut to ``APA``) yields nothing
+wrong. A page whose body breaks off, is cut short, or holds fewer rows than announced is
+requested again from the same locator, skipping the rows already yielded, up to
+:data:`PAGE_READ_ATTEMPTS` times; then a one-line error names the job and the locator.
 """
 
 from __future__ import annotations
@@ -12,9 +22,10 @@ import csv
 import io
 import logging
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3
@@ -33,13 +44,139 @@ LOCATOR_HEADER = "Sforce-Locator"
 RECORDS_HEADER = "Sforce-NumberOfRecords"
 END_LOCATOR = "null"
 """``Sforce-Locator`` value on the last page."""
-PAGE_READ_ATTEMPTS = 3
-"""Tries to read one result page whose body breaks off (rows already read are skipped)."""
+PAGE_READ_ATTEMPTS = 5
+"""Reads of one result page whose body breaks off or is cut short (rows already read are
+skipped on each new read) before giving up with an error."""
+ACCEPT_GZIP = {"Accept-Encoding": "gzip"}
+"""Request headers asking for a gzip body: smaller, and its trailer proves it complete."""
+CHUNK_BYTES = 64 * 1024
+"""Bytes read from the network at a time."""
 BODY_ERRORS: tuple[type[Exception], ...] = (
     urllib3.exceptions.HTTPError,
     requests.RequestException,
     OSError,
 )
+"""Errors of a body that breaks off while it is read (a dropped or reset connection)."""
+
+
+class TruncatedBodyError(SalesforceError):
+    """A response body ended before its end, or is not what it claims to be.
+
+    Raised for a body shorter than its ``Content-Length``, a gzip body without its trailer
+    (or not gzip at all), a CSV body whose last row has no line ending or that is cut inside
+    a quoted value, and a page holding fewer rows than its ``Sforce-NumberOfRecords``.
+    """
+
+
+class BodyReader(io.RawIOBase):
+    """A response body as a binary stream: decompressed here, and checked complete at its end.
+
+    Reads the raw bytes (``decode_content=False``), inflates a ``Content-Encoding: gzip``
+    body with ``zlib`` and, once the connection has delivered everything, raises
+    :class:`TruncatedBodyError` unless the gzip stream reached its trailer and the byte count
+    matches ``Content-Length`` (when sent).
+
+    Args:
+        response: A response requested with ``stream=True``.
+
+    Attributes:
+        last_byte: The last byte of the decoded body read so far (``b""`` before any).
+    """
+
+    def __init__(self, response: requests.Response) -> None:
+        """Wrap the response's raw body."""
+        super().__init__()
+        self._raw = response.raw
+        self._chunks: Iterator[bytes] = response.raw.stream(CHUNK_BYTES, decode_content=False)
+        encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+        if encoding not in {"gzip", "identity"}:
+            raise SalesforceError(
+                f"unexpected Content-Encoding {encoding!r} of a response (asked for gzip)"
+            )
+        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+        length = (response.headers.get("Content-Length") or "").strip()
+        self._expected = int(length) if length.isdigit() else None
+        self._received = 0
+        self._pending = b""
+        self._ended = False
+        self.last_byte = b""
+
+    def readable(self) -> bool:
+        """Always True."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` with decoded bytes; 0 at the (verified) end of the body.
+
+        Args:
+            buffer: A writable buffer.
+
+        Returns:
+            The number of bytes written.
+
+        Raises:
+            TruncatedBodyError: The body ended early (see the class docstring).
+        """
+        while not self._pending and not self._ended:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._pending = self._finish()
+                self._ended = True
+                break
+            self._received += len(chunk)
+            self._pending = self._inflate_chunk(chunk) if self._inflate else chunk
+        view = memoryview(buffer).cast("B")
+        size = min(len(view), len(self._pending))
+        view[:size] = self._pending[:size]
+        if size:
+            self.last_byte = self._pending[size - 1 : size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _inflate_chunk(self, chunk: bytes) -> bytes:
+        assert self._inflate is not None
+        try:
+            return self._inflate.decompress(chunk)
+        except zlib.error as exc:
+            raise TruncatedBodyError(f"the gzip body is corrupt ({exc})") from None
+
+    def _finish(self) -> bytes:
+        """Check the body is complete; the decompressor's last bytes."""
+        if self._expected is not None and self._received != self._expected:
+            raise TruncatedBodyError(
+                f"the body held {self._received} of its {self._expected} bytes (Content-Length)"
+            )
+        if self._inflate is None:
+            return b""
+        tail = self._inflate.flush()
+        if not self._inflate.eof:
+            raise TruncatedBodyError(
+                f"the gzip body ended without its trailer after {self._received} bytes"
+            )
+        return tail
+
+
+def complete_body(response: requests.Response) -> bytes:
+    """Read a whole response body (requested with ``stream=True``), checked complete.
+
+    Args:
+        response: The response.
+
+    Returns:
+        The decoded body.
+
+    Raises:
+        TruncatedBodyError: The body ended early (gzip trailer or ``Content-Length``).
+        OSError: Or another of :data:`BODY_ERRORS`: the connection broke off.
+    """
+    try:
+        body = BodyReader(response)
+        data = body.read()
+    except BaseException:
+        response.close()
+        raise
+    response.raw.release_conn()
+    return data or b""
 
 
 class BulkShortReadError(SalesforceError):
@@ -221,74 +358,188 @@ class BulkQueryClient:
         if locator:
             params["locator"] = locator
         return self.session.request(
-            "GET", f"{JOBS_PATH}/{job_id}/results", params=params, stream=True
+            "GET",
+            f"{JOBS_PATH}/{job_id}/results",
+            params=params,
+            headers=dict(ACCEPT_GZIP),
+            stream=True,
         )
 
     def _page(self, job_id: str, locator: str | None, max_records: int | None) -> ResultPage:
-        response = self._get_page(job_id, locator, max_records)
-        next_locator = response.headers.get(LOCATOR_HEADER) or END_LOCATOR
-        count = response.headers.get(RECORDS_HEADER)
-        reader = _csv_reader(response)
-        header = next(reader, [])
         page = ResultPage(
-            job_id=job_id,
-            locator=locator,
-            next_locator=None if next_locator == END_LOCATOR else next_locator,
-            header=header,
-            expected_rows=int(count) if count and count.isdigit() else None,
+            job_id=job_id, locator=locator, next_locator=None, header=[], expected_rows=None
         )
-        page._rows = self._resilient_rows(page, reader, response, max_records)
+        read = _PageRead(self, page, max_records)
+        read.open()
+        page._rows = read.rows()
         return page
 
-    def _resilient_rows(
-        self,
-        page: ResultPage,
-        reader: Iterator[list[str]],
-        response: requests.Response,
-        max_records: int | None,
-    ) -> Iterator[list[str]]:
-        """The page's rows; a body that breaks off is requested again, skipping rows read."""
-        attempt = 1
-        yielded = 0
+
+READ_ERRORS: tuple[type[Exception], ...] = (
+    *BODY_ERRORS,
+    TruncatedBodyError,
+    csv.Error,
+    UnicodeDecodeError,
+)
+"""What a result page read that broke off or was cut short raises (it is read again)."""
+
+
+@dataclass
+class _PageRead:
+    """The reads of one result page: a page cut short is read again from its locator.
+
+    Attributes:
+        client: The client (requests the page).
+        page: The page being read (``header``, ``next_locator`` and ``expected_rows`` are
+            set by the first read that gets past the CSV header; later reads keep them).
+        max_records: ``maxRecords`` of the request.
+        attempt: Reads of the page so far.
+        yielded: Rows of the page yielded to the caller (skipped by a new read).
+    """
+
+    client: BulkQueryClient
+    page: ResultPage
+    max_records: int | None
+    attempt: int = 0
+    yielded: int = 0
+    _rows: Iterator[list[str]] = field(default_factory=lambda: iter(()), repr=False)
+    _response: requests.Response | None = field(default=None, repr=False)
+    _opened: bool = field(default=False, repr=False)
+
+    def open(self) -> None:
+        """Request the page and read up to its first row not yet yielded, again if cut."""
         while True:
+            self.attempt += 1
             try:
-                for row in reader:
-                    yielded += 1
-                    yield row
-            except BODY_ERRORS as exc:
-                response.close()
-                if attempt >= PAGE_READ_ATTEMPTS:
-                    raise SalesforceError(
-                        f"Bulk API job {page.job_id}: reading a result page failed "
-                        f"{attempt} times ({type(exc).__name__})"
-                    ) from exc
-                attempt += 1
-                logger.warning(
-                    "Bulk API job %s: a result page broke off after %d rows (%s); reading it again",
-                    page.job_id,
-                    yielded,
-                    type(exc).__name__,
-                )
-                response = self._get_page(page.job_id, page.locator, max_records)
-                reader = _csv_reader(response)
-                next(reader, None)
-                for _ in range(yielded):
-                    next(reader, None)
-                continue
-            response.close()
-            return
+                self._open_once()
+                return
+            except READ_ERRORS as exc:
+                self._failed(exc)
+
+    def rows(self) -> Iterator[list[str]]:
+        """The page's rows not yet yielded, each only once received whole.
+
+        Yields:
+            Rows, in order; a read that breaks off continues with a new read of the page.
+
+        Raises:
+            BulkShortReadError: The page held more rows than announced, or kept holding fewer.
+            SalesforceError: Every read of the page broke off (names the job and locator).
+        """
+        try:
+            while True:
+                try:
+                    for row in self._rows:
+                        self._check_not_over()
+                        self.yielded += 1
+                        yield row
+                    self._check_count()
+                    return
+                except READ_ERRORS as exc:
+                    self._failed(exc)
+                    self.open()
+        finally:
+            self._close()
+
+    def _check_not_over(self) -> None:
+        expected = self.page.expected_rows
+        if expected is not None and self.yielded >= expected:
+            raise BulkShortReadError(
+                f"Bulk API job {self.page.job_id}: a result page announced {expected} rows "
+                f"({RECORDS_HEADER}) but held more; the results are inconsistent, re-run to "
+                "extract again"
+            )
+
+    def _open_once(self) -> None:
+        page = self.page
+        response = self.client._get_page(page.job_id, page.locator, self.max_records)
+        self._response = response
+        next_locator = response.headers.get(LOCATOR_HEADER) or END_LOCATOR
+        count = response.headers.get(RECORDS_HEADER)
+        expected = int(count) if count and count.isdigit() else None
+        rows = _strict_rows(response)
+        header = next(rows, [])
+        if self._opened:
+            if header != page.header:
+                raise TruncatedBodyError("a new read of the page has another CSV header")
+        else:
+            page.header = header
+            page.next_locator = None if next_locator == END_LOCATOR else next_locator
+            page.expected_rows = expected
+            self._opened = True
+        for _ in range(self.yielded):
+            if next(rows, None) is None:
+                self._check_count()
+                raise TruncatedBodyError("a new read of the page held fewer rows than the last")
+        self._rows = rows
+
+    def _check_count(self) -> None:
+        """After a complete body: fewer rows than announced means it was cut at a row end."""
+        expected = self.page.expected_rows
+        if expected is not None and self.yielded < expected:
+            raise _ShortPageError(
+                f"the page announced {expected} rows ({RECORDS_HEADER}) but held {self.yielded}"
+            )
+
+    def _close(self) -> None:
+        if self._response is not None:
+            self._response.close()
+            self._response = None
+
+    def _failed(self, exc: Exception) -> None:
+        """Log a read that broke off and let another be made, or raise a one-line error."""
+        self._close()
+        page = self.page
+        reason = str(exc) if isinstance(exc, TruncatedBodyError) else type(exc).__name__
+        where = f"locator {page.locator}" if page.locator else "first page"
+        if self.attempt >= PAGE_READ_ATTEMPTS:
+            cls = BulkShortReadError if isinstance(exc, _ShortPageError) else SalesforceError
+            raise cls(
+                f"Bulk API job {page.job_id}: result page ({where}) was incomplete "
+                f"{self.attempt} times in a row, last: {reason}; re-run to extract again "
+                "(the state covers every record emitted)"
+            ) from exc
+        logger.warning(
+            "Bulk API job %s: result page (%s) incomplete after %d rows (%s); reading it again "
+            "(attempt %d of %d)",
+            page.job_id,
+            where,
+            self.yielded,
+            reason,
+            self.attempt + 1,
+            PAGE_READ_ATTEMPTS,
+        )
+
+
+class _ShortPageError(TruncatedBodyError):
+    """A complete body holding fewer rows than its ``Sforce-NumberOfRecords``."""
 
 
 MAX_FIELD_CHARS = 16 * 1024 * 1024
 """Largest CSV value accepted; the csv module's default (131,072) is a long text area's size."""
 
 
-def _csv_reader(response: requests.Response) -> Iterator[list[str]]:
-    """Parse a CSV response body as it streams in (quoted values may hold newlines)."""
+def _strict_rows(response: requests.Response) -> Iterator[list[str]]:
+    """The CSV rows of a body (the header first), each yielded only once known complete.
+
+    A row is held back until the next one has been parsed (so its line ending arrived) or
+    the body has ended, complete (:class:`BodyReader`) and with a line ending.
+
+    Raises:
+        TruncatedBodyError: The body ended early, or without a final line ending.
+        csv.Error: Malformed CSV, such as a quoted value the body's end cut open.
+    """
     if csv.field_size_limit() < MAX_FIELD_CHARS:
         csv.field_size_limit(MAX_FIELD_CHARS)
-    response.raw.decode_content = True
-    response.raw.auto_close = False
-    body = cast("BinaryIO", response.raw)
-    text = io.TextIOWrapper(body, encoding="utf-8", newline="")
-    return csv.reader(text)
+    body = BodyReader(response)
+    text = io.TextIOWrapper(io.BufferedReader(body, CHUNK_BYTES), encoding="utf-8", newline="")
+    held: list[str] | None = None
+    for row in csv.reader(text, strict=True):
+        if held is not None:
+            yield held
+        held = row
+    if held is None:
+        return
+    if body.last_byte != b"\n":
+        raise TruncatedBodyError("the body ended inside a row (no final line ending)")
+    yield held
