@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
-from salesforce_common import SalesforceSession
+import requests
+from salesforce_common import SalesforceSession, TransientError
 from salesforce_common.api_limits import COLLECTION_RECORDS
 from salesforce_common.bulk import BulkIngestClient
 
@@ -16,20 +19,55 @@ COLLECTION_LIMIT = COLLECTION_RECORDS
 """Records per sObject collection call."""
 
 DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
+READ_TRIES = 3
+"""Reads of a lookup page whose body arrived cut short (not JSON): tries in all."""
+
+
+def decoded(response: requests.Response) -> Any:
+    """The JSON body of a 2xx response; a body cut short is a transient failure.
+
+    Args:
+        response: The response.
+
+    Returns:
+        The decoded JSON.
+
+    Raises:
+        TransientError: The body is not JSON (a truncated response): the outcome of a write
+            is unknown, a read may be repeated.
+    """
+    try:
+        return response.json()
+    except ValueError:
+        request = response.request
+        raise TransientError(
+            f"the response body is not complete JSON ({len(response.content)} bytes)",
+            status=response.status_code,
+            method=request.method if request is not None else None,
+            path=response.url.split("?", 1)[0].split("/services/", 1)[-1],
+        ) from None
 
 
 class ContactsApi:
     """Contact describe, lookups and sObject collections; Bulk API 2.0 ingest via :attr:`ingest`."""
 
-    def __init__(self, session: SalesforceSession, *, allow_duplicate_save: bool = False) -> None:
+    def __init__(
+        self,
+        session: SalesforceSession,
+        *,
+        allow_duplicate_save: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         """Wrap a session.
 
         Args:
             session: The logged-in (or lazily logging-in) session.
             allow_duplicate_save: Send ``Sforce-Duplicate-Rule-Header: allowSave=true`` on
                 writes.
+            sleep: Waits between repeated reads (replaceable in tests).
         """
         self.session = session
+        self.sleep = sleep
         self.write_headers = (
             {DUPLICATE_RULE_HEADER: "allowSave=true"} if allow_duplicate_save else {}
         )
@@ -58,7 +96,24 @@ class ContactsApi:
         Yields:
             Records.
         """
-        yield from self.session.iter_query(soql)
+        page = self._read("query", {"q": soql})
+        while True:
+            yield from page.get("records") or []
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            page = self._read(str(next_url), None)
+
+    def _read(self, path: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """GET a JSON resource; a body cut short is read again (a read is idempotent)."""
+        for attempt in range(1, READ_TRIES + 1):
+            try:
+                return dict(decoded(self.session.request("GET", path, params=params)))
+            except TransientError:
+                if attempt == READ_TRIES:
+                    raise
+                self.sleep(0.2 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def find_by_email(
         self, emails: Sequence[str], fields: Sequence[str] | set[str] = ()
@@ -77,23 +132,31 @@ class ContactsApi:
         prefix = len(f"{self.session.base_url}/query?q=".encode())
         return find_contacts(self.query, emails, fields, url_prefix_bytes=prefix)
 
-    def create(self, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """``POST composite/sobjects`` (never retried here: the caller re-checks first).
+    def upsert(
+        self, external_id_field: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``PATCH composite/sobjects/Contact/{external_id_field}``: resend-safe creates.
+
+        A record whose key is already held by a Contact updates it; the others are
+        created. Sending the same records again cannot create a second Contact (the field
+        is unique), so the caller may resend after any failure.
 
         Args:
-            records: At most 200 Contacts (field -> value).
+            external_id_field: The unique external-ID field each record carries.
+            records: At most 200 Contacts (field -> value, the key included).
 
         Returns:
-            One result per record, in order: ``{id, success, errors}``.
+            One result per record, in order: ``{id, success, created, errors}``.
         """
         body = {
             "allOrNone": False,
             "records": [{"attributes": {"type": CONTACT}, **r} for r in records],
         }
+        path = f"composite/sobjects/{CONTACT}/{quote(external_id_field, safe='')}"
         response = self.session.request(
-            "POST", "composite/sobjects", retry=False, json=body, headers=self.write_headers
+            "PATCH", path, retry=False, json=body, headers=self.write_headers
         )
-        return list(response.json())
+        return list(decoded(response))
 
     def update(self, records: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
         """``PATCH composite/sobjects`` (retries are the caller's).
@@ -114,4 +177,4 @@ class ContactsApi:
         response = self.session.request(
             "PATCH", "composite/sobjects", retry=False, json=body, headers=self.write_headers
         )
-        return list(response.json())
+        return list(decoded(response))

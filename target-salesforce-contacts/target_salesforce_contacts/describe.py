@@ -33,6 +33,8 @@ class ContactField:
         length: Maximum length of text fields (0 when not text).
         scale: Decimal places of numeric fields, when known.
         calculated: A formula field.
+        external_id: An external-ID field (an upsert may key on it).
+        unique: Salesforce keeps its values unique.
     """
 
     name: str
@@ -44,6 +46,8 @@ class ContactField:
     length: int = 0
     scale: int | None = None
     calculated: bool = False
+    external_id: bool = False
+    unique: bool = False
 
     @classmethod
     def from_describe(cls, raw: Mapping[str, Any]) -> ContactField:
@@ -65,6 +69,8 @@ class ContactField:
             length=int(raw.get("length") or 0),
             scale=raw.get("scale") if isinstance(raw.get("scale"), int) else None,
             calculated=bool(raw.get("calculated")),
+            external_id=bool(raw.get("externalId")),
+            unique=bool(raw.get("unique")),
         )
 
     @property

@@ -66,6 +66,7 @@ class ContactMapping:
         email_path: The configured identity property/path, None to auto-detect per stream.
         explicit: Source property or path -> Contact field.
         static: Contact field -> constant value (already converted).
+        external_id: The external-ID field holding the email key (``external_id_field``).
     """
 
     schema: ContactSchema
@@ -73,6 +74,7 @@ class ContactMapping:
     email_path: str | None = None
     explicit: Mapping[str, ContactField] = field(default_factory=dict)
     static: Mapping[str, Any] = field(default_factory=dict)
+    external_id: str | None = None
 
     @classmethod
     def build(cls, settings: TargetSettings, schema: ContactSchema) -> ContactMapping:
@@ -122,7 +124,39 @@ class ContactMapping:
                 )
             targets[f.name] = "static_fields"
             static[f.name] = to_salesforce(f, value)
-        return cls(schema, mode, email_path, explicit, static)
+        external_id = cls._external_id(settings, schema, targets)
+        return cls(schema, mode, email_path, explicit, static, external_id)
+
+    @staticmethod
+    def _external_id(
+        settings: TargetSettings, schema: ContactSchema, targets: Mapping[str, str]
+    ) -> str | None:
+        """The checked ``external_id_field``: an external-ID field the target may write."""
+        name = settings.external_id_field
+        if name is None:
+            return None
+        f = schema.get(name)
+        if f is None:
+            raise MappingError(
+                f"external_id_field: Contact has no field {name!r} in this org (create a "
+                "unique, case-insensitive External ID text field, e.g. Email_Key__c)"
+            )
+        if not f.external_id:
+            raise MappingError(
+                f"external_id_field: Contact.{f.name} is not an External ID field; mark it "
+                "External ID and Unique (case-insensitive)"
+            )
+        if not (f.createable and f.updateable):
+            raise MappingError(
+                f"external_id_field: Contact.{f.name} is not writable by this user; "
+                "change its field-level security"
+            )
+        if f.name in targets:
+            raise MappingError(
+                f"external_id_field: Contact.{f.name} holds the email key; do not also set "
+                f"it from {targets[f.name]!r}"
+            )
+        return f.name
 
     @staticmethod
     def _field(schema: ContactSchema, mode: SyncMode, name: str, where: str) -> ContactField:

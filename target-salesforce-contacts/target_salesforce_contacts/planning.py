@@ -181,14 +181,21 @@ def plan(
     existing: Mapping[str, list[dict[str, Any]]],
     schema: ContactSchema,
     settings: TargetSettings,
+    *,
+    external_id: str | None = None,
 ) -> BatchPlan:
     """Decide, for each record, create / update / unchanged / skip / reject.
+
+    With ``external_id``, creates carry the email key in that field (their resend-safe
+    upsert keys on it), and an update of a Contact that lacks the key sets it (on the
+    oldest match only: the field is unique).
 
     Args:
         items: De-duplicated records with valid emails.
         existing: Email key -> matching Contacts, oldest first.
         schema: The Contact fields.
         settings: The target settings.
+        external_id: The external-ID field holding the email key, if any.
 
     Returns:
         The plan.
@@ -203,6 +210,8 @@ def plan(
                 result.skipped.append(Settled(item, None, "no Contact has this email"))
                 continue
             payload = {EMAIL: item.email, **item.values}
+            if external_id is not None:
+                payload[external_id] = item.key
             if "LastName" not in payload and settings.default_last_name:
                 payload["LastName"] = settings.default_last_name
             missing = [name for name in required if payload.get(name) in (None, "")]
@@ -238,8 +247,10 @@ def plan(
             result.multiple_matches.append((item, ids))
             if policy is MultipleMatchPolicy.UPDATE_OLDEST:
                 targets = matches[:1]
-        for contact in targets:
+        for position, contact in enumerate(targets):
             changes = _changes(schema, item.values, contact)
+            if external_id is not None and position == 0 and contact.get(external_id) != item.key:
+                changes[external_id] = {"from": contact.get(external_id), "to": item.key}
             contact_id = str(contact["Id"])
             if not changes:
                 result.unchanged.append(Settled(item, contact_id))

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+from target_salesforce_contacts.files import open_private
 from target_salesforce_contacts.planning import Reject
 from target_salesforce_contacts.values import json_default
 
 
 class JsonlFile:
-    """A JSONL file opened on the first line written (append or overwrite)."""
+    """A JSONL file opened on the first line written (append or overwrite), mode 0600."""
 
     def __init__(self, path: Path, *, append: bool) -> None:
         """Remember where to write; nothing is created yet.
@@ -32,8 +33,7 @@ class JsonlFile:
             entry: The object to write.
         """
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("a" if self.append else "w", encoding="utf-8")
+            self._handle = open_private(self.path, append=self.append)
         self._handle.write(json.dumps(entry, default=json_default, ensure_ascii=False) + "\n")
 
     def flush(self) -> None:

@@ -16,6 +16,8 @@ DEFAULT_PLAN_PATH = "contacts-plan.jsonl"
 DEFAULT_BULK_THRESHOLD = 2000
 DEFAULT_BATCH_SIZE_ROWS = 10_000
 DEFAULT_BACKOFF_BASE_SECONDS = 1.0
+DEFAULT_JOURNAL_NAME = "contacts-journal.json"
+DEFAULT_BULK_JOB_TIMEOUT_SECONDS = 3600.0
 
 
 class SyncMode(StrEnum):
@@ -119,12 +121,43 @@ TARGET_SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "external_id_field",
+        th.StringType,
+        description=(
+            "A unique, case-insensitive external-ID text field on Contact (e.g. "
+            "`Email_Key__c`) that the target fills with the lower-cased email. Creates then "
+            "go through the resend-safe upsert `PATCH composite/sobjects/Contact/<field>` "
+            "(200 per call). Default: creates go through Bulk API 2.0 ingest jobs, tracked "
+            "in `journal_path`."
+        ),
+    ),
+    th.Property(
+        "journal_path",
+        th.StringType,
+        description=(
+            "Small JSON file (mode 0600) recording each Bulk ingest job that may create "
+            "Contacts while its outcome is unsettled; the next run settles those jobs before "
+            "any lookup. Default: `contacts-journal.json` beside `rejects_path`."
+        ),
+    ),
+    th.Property(
         "bulk_threshold",
         th.IntegerType(minimum=0),
         default=DEFAULT_BULK_THRESHOLD,
         description=(
-            "Above this many Contacts to write in a batch, use a Bulk API 2.0 ingest job "
-            "instead of sObject collections (200 records per call)."
+            "Above this many Contacts to update in a batch without creates, use a Bulk API "
+            "2.0 ingest job instead of sObject collections (200 records per call). Batches "
+            "with creates use one ingest job whatever their size (unless "
+            "`external_id_field` is set)."
+        ),
+    ),
+    th.Property(
+        "bulk_job_timeout_seconds",
+        th.NumberType(minimum=1),
+        default=DEFAULT_BULK_JOB_TIMEOUT_SECONDS,
+        description=(
+            "Stop waiting for a Bulk ingest job after this many seconds (exit 1; the job "
+            "stays in the journal and the next run waits for it first)."
         ),
     ),
     th.Property(
@@ -198,7 +231,10 @@ class TargetSettings:
     sync_mode: SyncMode = SyncMode.UPSERT
     on_multiple_matches: MultipleMatchPolicy = MultipleMatchPolicy.UPDATE_OLDEST
     allow_duplicate_save: bool = False
+    external_id_field: str | None = None
+    journal_path: Path = Path(DEFAULT_JOURNAL_NAME)
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD
+    bulk_job_timeout_seconds: float = DEFAULT_BULK_JOB_TIMEOUT_SECONDS
     dry_run: bool = False
     plan_path: Path = Path(DEFAULT_PLAN_PATH)
     rejects_path: Path = Path(DEFAULT_REJECTS_PATH)
@@ -222,6 +258,9 @@ class TargetSettings:
         """
         streams = config.get("streams")
         default_last_name = (config.get("default_last_name") or "").strip()
+        rejects_path = Path(config.get("rejects_path") or DEFAULT_REJECTS_PATH)
+        journal = config.get("journal_path")
+        journal_path = Path(journal) if journal else rejects_path.parent / DEFAULT_JOURNAL_NAME
         return cls(
             streams=frozenset(streams) if streams else None,
             email_field=config.get("email_field") or None,
@@ -233,10 +272,15 @@ class TargetSettings:
                 config.get("on_multiple_matches") or MultipleMatchPolicy.UPDATE_OLDEST.value
             ),
             allow_duplicate_save=bool(config.get("allow_duplicate_save")),
+            external_id_field=(config.get("external_id_field") or "").strip() or None,
+            journal_path=journal_path,
             bulk_threshold=int(config.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
+            bulk_job_timeout_seconds=float(
+                config.get("bulk_job_timeout_seconds", DEFAULT_BULK_JOB_TIMEOUT_SECONDS)
+            ),
             dry_run=bool(config.get("dry_run")),
             plan_path=Path(config.get("plan_path") or DEFAULT_PLAN_PATH),
-            rejects_path=Path(config.get("rejects_path") or DEFAULT_REJECTS_PATH),
+            rejects_path=rejects_path,
             max_rejects=config.get("max_rejects"),
             max_api_usage_percent=config.get("max_api_usage_percent"),
             max_api_calls=config.get("max_api_calls"),

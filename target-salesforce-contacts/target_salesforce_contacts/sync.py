@@ -9,10 +9,17 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from salesforce_common import SalesforceError, SalesforceSession
+from salesforce_common.redaction import install_log_redaction
 
 from target_salesforce_contacts.api import ContactsApi
 from target_salesforce_contacts.describe import ContactSchema
-from target_salesforce_contacts.errors import RunStoppedError, TargetError, TooManyRejectsError
+from target_salesforce_contacts.errors import (
+    PendingWritesError,
+    RunStoppedError,
+    TargetError,
+    TooManyRejectsError,
+)
+from target_salesforce_contacts.journal import Journal
 from target_salesforce_contacts.mapping import ContactMapping, StreamMapper
 from target_salesforce_contacts.planning import BatchPlan, Reject, WriteOp, plan, prepare
 from target_salesforce_contacts.rejects import JsonlFile, RejectsFile
@@ -60,18 +67,29 @@ class ContactSync:
             max_api_calls=settings.max_api_calls,
             backoff_base=settings.backoff_base_seconds,
         )
+        install_log_redaction(
+            self.session.secrets, [logger, logging.getLogger("target_salesforce_contacts")]
+        )
         self.api = ContactsApi(self.session, allow_duplicate_save=settings.allow_duplicate_save)
         self.stats = RunStats()
         self.state = StateKeeper(write_state)
         self.run_id = uuid.uuid4().hex[:12]
         self.rejects = RejectsFile(settings.rejects_path, self.run_id)
         self.plan_file = JsonlFile(settings.plan_path, append=False)
+        self.journal = Journal(settings.journal_path, self.run_id)
         self.collections = CollectionsWriter(
             self.api,
             max_retries=self.session.settings.max_retries,
             backoff_base=settings.backoff_base_seconds,
         )
-        self.bulk = BulkWriter(self.api, self.collections)
+        self.bulk = BulkWriter(
+            self.api,
+            self.journal,
+            max_retries=self.session.settings.max_retries,
+            backoff_base=settings.backoff_base_seconds,
+            timeout=settings.bulk_job_timeout_seconds,
+        )
+        self._journal_settled = False
         self._mapping: ContactMapping | None = None
         self._mappers: dict[str, StreamMapper] = {}
         self._finished = False
@@ -88,6 +106,7 @@ class ContactSync:
         if self._mapping is None:
             schema = ContactSchema.from_describe(self.api.describe_contact())
             self._mapping = ContactMapping.build(self.settings, schema)
+            self.collections.external_id = self._mapping.external_id
         return self._mapping
 
     def mapper(self, stream: str) -> StreamMapper:
@@ -149,9 +168,13 @@ class ContactSync:
             if not self.settings.dry_run:
                 for reject in local_rejects:
                     self._reject(reject)
-            fields = sorted(mapper.fields)
+            self._settle_journal()
+            external_id = self.mapping.external_id
+            fields = sorted({*mapper.fields, *([external_id] if external_id else [])})
             existing = self.api.find_by_email([str(i.email) for i in items], fields)
-            batch = plan(items, existing, self.mapping.schema, self.settings)
+            batch = plan(
+                items, existing, self.mapping.schema, self.settings, external_id=external_id
+            )
             self._report_multiple_matches(batch)
             if self.settings.dry_run:
                 batch.rejects[:0] = local_rejects
@@ -161,12 +184,7 @@ class ContactSync:
             self.stats.skipped += len(batch.skipped)
             for reject in batch.rejects:
                 self._reject(reject)
-            writes = batch.writes
-            if writes:
-                writer = (
-                    self.bulk if len(writes) > self.settings.bulk_threshold else self.collections
-                )
-                writer.write(writes, self._record)
+            self._write(batch)
         finally:
             self.rejects.flush()
         max_rejects = self.settings.max_rejects
@@ -175,6 +193,38 @@ class ContactSync:
                 f"max_rejects={max_rejects} exceeded: {self.stats.rejected} records rejected "
                 f"(see {self.settings.rejects_path})"
             )
+
+    def _settle_journal(self) -> None:
+        """Before this run's first lookup: settle the Bulk jobs an earlier run left open."""
+        if self._journal_settled:
+            return
+        if self.settings.dry_run:
+            if self.journal.entries():
+                self.logger.warning(
+                    "%s lists Bulk jobs an earlier run left unsettled; a dry run does not "
+                    "settle them, so creates they may still make are not in this plan",
+                    self.journal.path,
+                )
+        elif self.bulk.settle_journal():
+            self.logger.info("Settled the Bulk jobs left by an earlier run; looking up now")
+        self._journal_settled = True
+
+    def _write(self, batch: BatchPlan) -> None:
+        """Send the batch's writes through the path that makes each create exactly once.
+
+        Creates: upserts on the external-ID field when there is one, otherwise one
+        journaled Bulk ingest job (carrying the updates too). Updates alone: collections,
+        or a Bulk job above ``bulk_threshold``.
+        """
+        creates, updates = batch.creates, batch.updates
+        if creates and self.mapping.external_id is None:
+            self.bulk.write(batch.writes, self._record)
+            return
+        if len(updates) > self.settings.bulk_threshold:
+            self.bulk.write(updates, self._record)
+            updates = []
+        if creates or updates:
+            self.collections.write([*creates, *updates], self._record)
 
     def _reject(self, reject: Reject) -> None:
         self.stats.rejected += 1
@@ -185,7 +235,7 @@ class ContactSync:
         op = outcome.op
         if not outcome.success:
             code = outcome.code or "UNKNOWN_EXCEPTION"
-            reason = outcome.message or code
+            reason = self.session.redact(outcome.message or code)
             self._reject(Reject(op.item, code, reason, outcome.fields, op.contact_id))
         elif op.is_create:
             self.stats.created += 1
@@ -322,7 +372,13 @@ class ContactSync:
         self.finish(stopped=True)
         if isinstance(error, TooManyRejectsError):
             return error
+        if isinstance(error, PendingWritesError):
+            return RunStoppedError(
+                self.session.redact(f"Run stopped in stream '{stream}': {error}")
+            )
         return RunStoppedError(
-            f"Run stopped in a batch of {size} record(s) of stream '{stream}' (no STATE "
-            f"emitted past it; rerunning is safe): {error}"
+            self.session.redact(
+                f"Run stopped in a batch of {size} record(s) of stream '{stream}': {size} "
+                f"record(s) pending, no STATE emitted past them; a rerun resumes: {error}"
+            )
         )

@@ -12,6 +12,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities
 from typing_extensions import override
 
 from target_salesforce_contacts.errors import TargetError
+from target_salesforce_contacts.reader import CheckedSingerReader
 from target_salesforce_contacts.sdk_compat import StateHooksTarget
 from target_salesforce_contacts.settings import CONFIG_JSONSCHEMA, TargetSettings
 from target_salesforce_contacts.sinks import ContactsSink
@@ -28,6 +29,7 @@ class TargetSalesforceContacts(StateHooksTarget):
     name = "target-salesforce-contacts"
     config_jsonschema = CONFIG_JSONSCHEMA
     default_sink_class = ContactsSink
+    message_reader_class = CheckedSingerReader
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
@@ -53,6 +55,8 @@ class TargetSalesforceContacts(StateHooksTarget):
             secrets = Secrets.from_config(self.config, SECRET_SETTINGS)
             raise ConfigError(secrets.redact(f"invalid config: {details}")) from None
         self.max_parallelism = 1
+        if isinstance(self.message_reader, CheckedSingerReader):
+            self.message_reader.known_streams = lambda: self.mapper.stream_maps
         self.settings = TargetSettings.from_config(self.config)
         self.sync = ContactSync(
             self.config, self.settings, self.logger, write_state=self.write_state
@@ -105,9 +109,16 @@ class TargetSalesforceContacts(StateHooksTarget):
 
     @override
     def process_endofpipe(self) -> None:
-        """Write what is left, pass on the last STATE, log the summary."""
+        """Write what is left, pass on the last STATE, log the summary.
+
+        Raises:
+            InputError: Reading stopped at a bad input line (after the records before it
+                were written and their STATE passed on).
+        """
         super().process_endofpipe()
         self.sync.finish()
+        if isinstance(self.message_reader, CheckedSingerReader) and self.message_reader.error:
+            raise self.message_reader.error
 
     @override
     def stop_requested(self, signum: int) -> None:

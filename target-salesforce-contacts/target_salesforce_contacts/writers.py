@@ -1,10 +1,19 @@
-"""Writing Contacts: sObject collections and Bulk API 2.0 ingest jobs, retried without duplicates.
+"""Writing Contacts exactly once: sObject collections, external-ID upserts, Bulk ingest jobs.
 
-A create whose call failed in a way that leaves its outcome unknown (5xx, dropped
-connection, timeout, a Bulk job that failed or left rows unprocessed) is never simply sent
-again: after a backoff the target looks the emails up, counts those it finds as created, and
-only re-sends the others. Updates carry the Contact Id and are idempotent, so they are
-retried as they are.
+No create is ever sent blind a second time:
+
+* with ``external_id_field``, creates are upserts keyed on a unique field holding the email
+  key (``PATCH composite/sobjects/Contact/<field>``): a resend finds the Contact the first
+  send created, so every failure may simply be retried;
+* otherwise creates go through Bulk API 2.0 ingest jobs, journaled (``journal.py``) before
+  their upload: a job writes nothing until it is closed, so a failed upload is aborted and
+  redone; a close whose answer was lost is resolved by reading the job's state; once a job
+  is final, its results (or, for rows without one, a lookup by email, which nothing can
+  overtake any more) say exactly what was created.
+
+Updates carry the Contact Id and are idempotent: they are retried as they are. A transient
+failure that outlives the retries is never dead-lettered: the writes stay pending and the
+run stops (:class:`PendingWritesError`) without passing a STATE on past them.
 """
 
 from __future__ import annotations
@@ -14,16 +23,17 @@ import dataclasses
 import io
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import backoff
-from salesforce_common import SalesforceError, TransientError
-from salesforce_common.bulk import BulkJobTimeoutError, ResultKind
+from salesforce_common import NotFoundError, SalesforceError, TransientError
+from salesforce_common.bulk import JOB_COMPLETE, TERMINAL_STATES, BulkJobTimeoutError
 
 from target_salesforce_contacts.api import COLLECTION_LIMIT, CONTACT, ContactsApi
-from target_salesforce_contacts.errors import RunStoppedError
+from target_salesforce_contacts.errors import PendingWritesError
+from target_salesforce_contacts.journal import Journal, Phase
 from target_salesforce_contacts.mapping import EMAIL
 from target_salesforce_contacts.planning import WriteOp
 from target_salesforce_contacts.values import email_key
@@ -32,6 +42,10 @@ logger = logging.getLogger("target_salesforce_contacts")
 
 TRANSIENT_RECORD_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 """Per-record errors that are worth retrying (the record was not written)."""
+UNIQUE_KEY_CODES = frozenset({"DUPLICATE_VALUE", "DUPLICATE_EXTERNAL_ID"})
+"""Per-record errors of an upsert that lost a race on its unique key."""
+RESULT_READS = 3
+"""Reads of a final job's results while they hold fewer rows than the job's counts."""
 
 MAX_BACKOFF_SECONDS = 60.0
 _T = TypeVar("_T")
@@ -98,7 +112,12 @@ def _result_outcome(op: WriteOp, result: Mapping[str, Any]) -> Outcome:
 
 
 class CollectionsWriter:
-    """Writes through ``composite/sobjects`` (200 records per call, ``allOrNone: false``)."""
+    """Writes through sObject collections (200 records per call, ``allOrNone: false``).
+
+    Updates go through ``PATCH composite/sobjects``; creates, only when an external-ID field
+    is configured, through the upsert ``PATCH composite/sobjects/Contact/<field>``. Both are
+    safe to resend, so every transient failure is retried as it is.
+    """
 
     def __init__(
         self,
@@ -106,6 +125,7 @@ class CollectionsWriter:
         *,
         max_retries: int,
         backoff_base: float,
+        external_id: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Configure retries.
@@ -114,148 +134,162 @@ class CollectionsWriter:
             api: The Salesforce calls.
             max_retries: Retry rounds after the first attempt.
             backoff_base: First wait in seconds (doubles each round).
+            external_id: The unique external-ID field creates are upserted on, if any.
             sleep: Waits (replaceable in tests).
         """
         self.api = api
         self.max_retries = max_retries
         self.backoff_base = backoff_base
+        self.external_id = external_id
         self.sleep = sleep
 
-    def _wait(self, attempt: int) -> None:
-        self.sleep(min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
-
-    def write(
-        self,
-        ops: Sequence[WriteOp],
-        report: Report,
-        *,
-        unknown_creates: Sequence[WriteOp] = (),
-    ) -> None:
-        """Write ``ops``; report every outcome; retry transient failures without duplicates.
+    def wait(self, attempt: int) -> None:
+        """Back off before retry round ``attempt`` (1, 2, ...).
 
         Args:
-            ops: Creates and updates to send.
+            attempt: The retry round.
+        """
+        self.sleep(min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+
+    def write(self, ops: Sequence[WriteOp], report: Report) -> None:
+        """Write ``ops``; report every outcome; retry transient failures.
+
+        Args:
+            ops: Updates, and creates when an external-ID field is configured.
             report: Receives each outcome.
-            unknown_creates: Creates that may already have happened (looked up first).
 
         Raises:
-            RunStoppedError: Calls kept failing after every retry (some writes not done).
-            SalesforceError: A non-transient failure of a whole call (quota, limits...).
+            PendingWritesError: Writes still failing transiently after every retry (they
+                are neither written nor dead-lettered).
+            ValueError: A create without an external-ID field (it could not be resent).
         """
+        if self.external_id is None and any(op.is_create for op in ops):
+            raise ValueError("creates go through collections only as external-ID upserts")
         pending = list(ops)
-        unknown = list(unknown_creates)
-        if unknown:
-            pending += self._recover(unknown, report)
-            unknown = []
+        resent: set[int] = set()
         attempt = 0
         while pending:
             retry: list[WriteOp] = []
-            last_failure: dict[int, Outcome] = {}
-            call_error: SalesforceError | None = None
+            cause = Cause()
             creates = [op for op in pending if op.is_create]
             updates = [op for op in pending if not op.is_create]
             for chunk in chunked(creates, COLLECTION_LIMIT):
                 try:
-                    results = self.api.create([op.payload for op in chunk])
+                    results = self.api.upsert(str(self.external_id), [op.payload for op in chunk])
                 except TransientError as exc:
-                    call_error = exc
-                    unknown.extend(chunk)
+                    cause.call(exc)
+                    retry.extend(chunk)
                     continue
-                unknown += self._settle(chunk, results, report, retry, last_failure)
+                retry += self._settle(chunk, results, report, cause, resent)
             for chunk in chunked(updates, COLLECTION_LIMIT):
                 try:
                     results = self.api.update([(str(op.contact_id), op.payload) for op in chunk])
                 except TransientError as exc:
-                    call_error = exc
+                    cause.call(exc)
                     retry.extend(chunk)
                     continue
-                retry += self._settle(chunk, results, report, retry, last_failure)
-            if not retry and not unknown:
+                retry += self._settle(chunk, results, report, cause, resent)
+            if not retry:
                 return
             attempt += 1
-            exhausted = attempt > self.max_retries
-            if call_error is not None:
-                logger.warning(
-                    "Write call failed (%s); %s",
-                    call_error,
-                    "giving up" if exhausted else f"retry {attempt} of {self.max_retries}",
-                )
-            elif retry and not exhausted:
-                logger.info(
-                    "%d record(s) failed with a transient error (%s); retry %d of %d",
-                    len(retry),
-                    next(iter(last_failure.values())).code if last_failure else "transient",
-                    attempt,
-                    self.max_retries,
-                )
-            if unknown or not exhausted:
-                self._wait(attempt)
-            if unknown:
-                retry += self._recover(unknown, report)
-                unknown = []
-            if exhausted:
-                self._give_up(retry, last_failure, report, call_error)
-                return
+            if attempt > self.max_retries:
+                raise PendingWritesError(pending_message(len(retry), cause, self.max_retries))
+            logger.warning(
+                "%d Contact write(s) failed transiently (%s); retry %d of %d",
+                len(retry),
+                cause,
+                attempt,
+                self.max_retries,
+            )
+            self.wait(attempt)
+            resent.update(id(op) for op in retry)
             pending = retry
+
+    def _transient(self, outcome: Outcome) -> bool:
+        if outcome.code in TRANSIENT_RECORD_CODES:
+            return True
+        # Two upserts of one new key racing (a resend overtaking the first send): the loser
+        # fails on the unique key and, sent again, updates the Contact the winner created.
+        return (
+            outcome.op.is_create
+            and self.external_id is not None
+            and outcome.code in UNIQUE_KEY_CODES
+            and (not outcome.fields or self.external_id in outcome.fields)
+        )
 
     def _settle(
         self,
         chunk: Sequence[WriteOp],
         results: Sequence[Mapping[str, Any]],
         report: Report,
-        retry: list[WriteOp],
-        last_failure: dict[int, Outcome],
+        cause: Cause,
+        resent: set[int],
     ) -> list[WriteOp]:
-        """Report each result; queue transient failures; return writes left without one."""
+        """Report each result; return the writes to send again (transient or no result)."""
+        retry: list[WriteOp] = []
         for op, result in zip(chunk, results, strict=False):
             outcome = _result_outcome(op, result)
-            if not outcome.success and outcome.code in TRANSIENT_RECORD_CODES:
+            if not outcome.success and self._transient(outcome):
+                cause.record(outcome.code or "transient")
                 retry.append(op)
-                last_failure[id(op)] = outcome
-            else:
-                report(outcome)
-        return list(chunk[len(results) :])
+                continue
+            if outcome.success and op.is_create and result.get("created") is False:
+                # A resent upsert found the Contact its first send had created.
+                outcome.recovered = id(op) in resent
+            report(outcome)
+        missing = list(chunk[len(results) :])
+        if missing:
+            cause.record("no result")
+        return retry + missing
 
-    def _recover(self, unknown: Sequence[WriteOp], report: Report) -> list[WriteOp]:
-        """Look up creates whose call failed; report those that exist, return the others."""
-        emails = [str(op.item.email) for op in unknown]
-        found = self.api.find_by_email(emails)
-        resend: list[WriteOp] = []
-        recovered = 0
-        for op in unknown:
-            contacts = found.get(email_key(str(op.item.email)))
-            if contacts:
-                recovered += 1
-                report(Outcome(op, True, contact_id=str(contacts[0]["Id"]), recovered=True))
-            else:
-                resend.append(op)
-        logger.info(
-            "Checked %d create(s) whose call failed: %d had been created, %d to send again",
-            len(unknown),
-            recovered,
-            len(resend),
-        )
-        return resend
 
-    def _give_up(
-        self,
-        remaining: Sequence[WriteOp],
-        last_failure: Mapping[int, Outcome],
-        report: Report,
-        call_error: SalesforceError | None,
-    ) -> None:
-        unwritten = 0
-        for op in remaining:
-            outcome = last_failure.get(id(op))
-            if outcome is not None:
-                report(outcome)
-            else:
-                unwritten += 1
-        if unwritten:
-            raise RunStoppedError(
-                f"{unwritten} Contact write(s) still failing after {self.max_retries} "
-                f"retries: {call_error}"
-            )
+@dataclass
+class Cause:
+    """Why writes of a round failed: the last call error and per-record codes seen."""
+
+    error: SalesforceError | None = None
+    codes: Counter[str] = field(default_factory=Counter)
+
+    def call(self, error: SalesforceError) -> None:
+        """Note a failed call.
+
+        Args:
+            error: Its error.
+        """
+        self.error = error
+
+    def record(self, code: str) -> None:
+        """Note a record that failed transiently.
+
+        Args:
+            code: Its error code.
+        """
+        self.codes[code] += 1
+
+    def __str__(self) -> str:
+        """``UNABLE_TO_LOCK_ROW x300; <call error>``."""
+        parts = [f"{code} x{n}" for code, n in self.codes.most_common()]
+        if self.error is not None:
+            parts.append(str(self.error))
+        return "; ".join(parts) or "transient failure"
+
+
+def pending_message(count: int, cause: Cause | str, retries: int) -> str:
+    """The one line of a run stopped by writes that kept failing transiently.
+
+    Args:
+        count: Records left unwritten.
+        cause: Why.
+        retries: Retries made.
+
+    Returns:
+        The message.
+    """
+    return (
+        f"{count} record(s) pending, still failing after {retries} retries ({cause}): not "
+        "written and not dead-lettered, and no STATE was passed on past them; a rerun "
+        "resumes"
+    )
 
 
 def _csv_value(value: Any) -> str:
@@ -295,37 +329,47 @@ def parse_bulk_error(text: str) -> tuple[str, str, list[str]]:
 
 
 class BulkWriter:
-    """Writes one batch as one Bulk API 2.0 ingest job and joins the results back.
+    """Writes a batch through Bulk API 2.0 ingest jobs, journaled so no create repeats.
 
     ``insert`` when the batch only creates, ``update`` when it only updates, otherwise one
-    ``upsert`` keyed on ``Id`` (rows without an Id are created). Results come back in any
-    order: rows are joined to their records by ``Id`` (updates) or by email (creates, which
-    are unique within a batch).
+    ``upsert`` keyed on ``Id`` (rows without an Id are created). Each job is journaled
+    before its upload. A job is inert until closed: an upload that failed is aborted and
+    the rows go into a new job. A close whose answer was lost is resolved by the job's
+    state. Once a job is final, results (any order) are joined back by ``Id`` (updates) or
+    email (creates, unique within a batch); rows left without a result are looked up by
+    email (creates: nothing can commit them any more) or sent again (updates).
     """
 
     def __init__(
         self,
         api: ContactsApi,
-        fallback: CollectionsWriter,
+        journal: Journal,
         *,
+        max_retries: int,
+        backoff_base: float,
         poll_initial: float = 0.2,
         poll_max: float = 10.0,
         timeout: float = 3600.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Configure polling.
+        """Configure retries and polling.
 
         Args:
             api: The Salesforce calls.
-            fallback: Writes rows that failed transiently or whose outcome is unknown.
+            journal: Where unsettled jobs are recorded.
+            max_retries: Retry rounds (new jobs, repeated closes) after the first attempt.
+            backoff_base: First wait before a retry round, in seconds (doubles each round).
             poll_initial: First wait before polling the job, in seconds.
             poll_max: Longest wait between polls.
             timeout: Stop waiting for a job after this many seconds.
             sleep: Waits (replaceable in tests).
         """
         self.api = api
-        self.fallback = fallback
+        self.journal = journal
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
         self.timeout = timeout
+        self.sleep = sleep
         self.ingest = dataclasses.replace(
             api.ingest,
             poll_initial=poll_initial,
@@ -334,35 +378,119 @@ class BulkWriter:
             sleep=sleep,
         )
 
+    def _backoff(self, attempt: int) -> None:
+        self.sleep(min(self.backoff_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+
+    # -- jobs left by an earlier run -------------------------------------------------------
+
+    def settle_journal(self) -> int:
+        """Settle every job an earlier run left unsettled, before any lookup of this run.
+
+        A job never closed is aborted (it wrote nothing and now never will); a closed job
+        is waited for. Afterwards no journaled job can create a Contact any more, so this
+        run's lookups see every Contact those jobs created.
+
+        Returns:
+            How many jobs were settled.
+
+        Raises:
+            PendingWritesError: A job is still running after ``timeout`` (the journal keeps
+                it; the next run waits again).
+        """
+        entries = self.journal.entries()
+        for entry in entries:
+            state = self._finalise(entry.job_id, may_be_closed=entry.phase is Phase.CLOSING)
+            logger.info(
+                "Bulk job %s left by run %s (%s, %d row(s), %d create(s)) is %s; its Contacts "
+                "are found by the lookups",
+                entry.job_id,
+                entry.run_id,
+                entry.phase.value,
+                entry.rows,
+                entry.creates,
+                state,
+            )
+            self.journal.settle(entry.job_id)
+        return len(entries)
+
+    def _finalise(self, job_id: str, *, may_be_closed: bool) -> str:
+        """Bring a job to a final state (abort it while Open, else wait); return the state."""
+        try:
+            info = self.ingest.info(job_id)
+        except NotFoundError:
+            return "gone (deleted)"
+        if info.get("state") == "Open":
+            info = self._abort(job_id)
+            if info.get("state") == "Open":
+                if not may_be_closed:
+                    return "Open (never closed, so it cannot write)"
+                raise PendingWritesError(
+                    f"Bulk job {job_id} left by an earlier run is Open and could not be "
+                    f"aborted; it stays journaled in {self.journal.path}: rerun to settle it"
+                )
+        if info.get("state") not in TERMINAL_STATES:
+            info = self._wait(job_id, info)
+        return str(info.get("state"))
+
+    # -- writing ---------------------------------------------------------------------------
+
     def write(self, ops: Sequence[WriteOp], report: Report) -> None:
-        """Write ``ops`` in one ingest job; report every outcome.
+        """Write ``ops`` through ingest jobs; report every outcome.
 
         Args:
             ops: Creates and updates.
             report: Receives each outcome.
+
+        Raises:
+            PendingWritesError: Rows still failing transiently after every retry.
         """
-        creates = any(op.is_create for op in ops)
-        updates = any(not op.is_create for op in ops)
-        operation = "upsert" if creates and updates else "insert" if creates else "update"
+        pending = list(ops)
+        attempt = 0
+        while pending:
+            cause = Cause()
+            pending = self._run_job(pending, report, cause)
+            if not pending:
+                return
+            attempt += 1
+            if attempt > self.max_retries:
+                raise PendingWritesError(pending_message(len(pending), cause, self.max_retries))
+            logger.warning(
+                "%d row(s) of a Bulk job not written (%s); new job, retry %d of %d",
+                len(pending),
+                cause,
+                attempt,
+                self.max_retries,
+            )
+            self._backoff(attempt)
+
+    def _run_job(self, ops: Sequence[WriteOp], report: Report, cause: Cause) -> list[WriteOp]:
+        """One job: open, journal, upload, close, wait, join; return the rows to redo."""
+        creates = sum(op.is_create for op in ops)
+        operation = "upsert" if 0 < creates < len(ops) else "insert" if creates else "update"
         try:
             job = self.ingest.create(
                 CONTACT, operation, external_id_field="Id" if operation == "upsert" else None
             )
         except TransientError as exc:
-            logger.warning("Could not open a Bulk job (%s); writing through collections", exc)
-            self.fallback.write(ops, report)
-            return
+            cause.call(exc)
+            return list(ops)
         job_id = str(job["id"])
+        self.journal.open_job(job_id, operation, rows=len(ops), creates=creates)
         try:
             self.ingest.upload(job_id, self.csv_text(ops).encode("utf-8"))
         except TransientError as exc:
+            # Never closed, so nothing of it can be written: abort it and redo the rows.
             logger.warning("Bulk upload to job %s failed (%s); aborting the job", job_id, exc)
-            self._abort(job_id)
-            self.fallback.write(ops, report)
-            return
-        info = self._close(job_id)
+            cause.call(exc)
+            if self._abort(job_id).get("state") in TERMINAL_STATES:
+                self.journal.settle(job_id)
+            return list(ops)
+        self.journal.closing(job_id)
+        info = self._close(job_id, cause)
         info = self._wait(job_id, info)
-        self._join(job_id, info, ops, report)
+        redo = self._join(job_id, info, ops, report, cause)
+        self.journal.settle(job_id)
+        return redo
 
     @staticmethod
     def csv_text(ops: Sequence[WriteOp]) -> str:
@@ -384,83 +512,114 @@ class BulkWriter:
             writer.writerow([_csv_value(row.get(name)) for name in header])
         return buffer.getvalue()
 
-    def _abort(self, job_id: str) -> None:
+    def _abort(self, job_id: str) -> dict[str, Any]:
+        """Abort a job that was Open; return its state as the server last reported it."""
         try:
-            self.ingest.set_state(job_id, "Aborted")
+            return self.ingest.set_state(job_id, "Aborted")
         except SalesforceError as exc:
-            logger.warning("Could not abort Bulk job %s (%s); it was never closed", job_id, exc)
+            if not _retriable_state_change(exc):
+                raise
+            info = self.ingest.info(job_id)
+            if info.get("state") != "Open":
+                return info
+            logger.warning("Could not abort Bulk job %s (%s); it stays Open, unused", job_id, exc)
+            return info
 
-    def _close(self, job_id: str) -> dict[str, Any]:
-        """Mark the upload complete; after an unknown outcome, ask the job its state.
+    def _close(self, job_id: str, cause: Cause) -> dict[str, Any]:
+        """Mark the upload complete; after a failed or lost answer, ask the job its state.
 
         A close whose answer was lost may have been applied: the job's own state tells.
-        ``Open`` means it was not, and the close is sent again (with backoff).
+        ``Open`` means it was not (yet), and the close is sent again with backoff: the job
+        holds the same rows, and it processes them once however many closes reach it.
         """
-
-        def close_or_read_state() -> dict[str, Any] | None:
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self._backoff(attempt)
             try:
                 return self.ingest.set_state(job_id, "UploadComplete")
-            except TransientError as exc:
+            except SalesforceError as exc:
+                if not _retriable_state_change(exc):
+                    raise
+                cause.call(exc)
                 info = self.ingest.info(job_id)
                 if info.get("state") != "Open":
                     return info
                 logger.warning("Closing Bulk job %s failed (%s); trying again", job_id, exc)
-                return None
-
-        closer = backoff.on_predicate(
-            backoff.expo,
-            predicate=lambda info: info is None,
-            max_tries=self.fallback.max_retries + 1,
-            factor=self.fallback.backoff_base,
-            max_value=MAX_BACKOFF_SECONDS,
-            jitter=None,
-            logger=None,
-        )(close_or_read_state)
-        info = closer()
-        if info is None:
-            raise RunStoppedError(f"could not close Bulk job {job_id}: it is still Open")
-        return info
+        raise PendingWritesError(
+            f"Bulk job {job_id} could not be closed after {self.max_retries} retries "
+            f"({cause}); its rows are pending (not dead-lettered, no STATE passed on past "
+            f"them) and the job is journaled in {self.journal.path}: a rerun settles it "
+            "first, then resumes"
+        )
 
     def _wait(self, job_id: str, info: dict[str, Any]) -> dict[str, Any]:
-        """Poll with growing waits until the job is done; return its detailed info."""
+        """Poll with growing waits until the job is final; return its detailed info."""
         try:
             info = self.ingest.wait(job_id, info)
         except BulkJobTimeoutError:
-            raise RunStoppedError(
+            raise PendingWritesError(
                 f"Bulk job {job_id} is still {self.ingest.info(job_id).get('state')} after "
-                f"{self.timeout:.0f}s; rerun later (the job's results will be found by email)"
+                f"{self.timeout:.0f}s; its rows are pending (journaled in {self.journal.path}): "
+                "a rerun waits for the job first, then resumes"
             ) from None
         if "numberRecordsFailed" not in info:
             info = self.ingest.info(job_id)
         return info
 
-    def _results(self, job_id: str, kind: ResultKind) -> list[dict[str, str]]:
-        return self.ingest.results(job_id, kind)
+    def _read_results(
+        self, job_id: str, info: Mapping[str, Any]
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """Successful and failed rows; read again while fewer than the job's counts."""
+        complete = info.get("state") == JOB_COMPLETE
+        processed = int(info.get("numberRecordsProcessed") or 0)
+        failed = int(info.get("numberRecordsFailed") or 0)
+        successes: list[dict[str, str]] = []
+        failures: list[dict[str, str]] = []
+        for attempt in range(1, RESULT_READS + 1):
+            try:
+                successes = self.ingest.results(job_id, "successfulResults")
+                failures = (
+                    self.ingest.results(job_id, "failedResults") if failed or not complete else []
+                )
+            except SalesforceError as exc:
+                if complete and not isinstance(exc, TransientError):
+                    raise
+                logger.warning(
+                    "Bulk job %s (%s): results not readable (%s)", job_id, info.get("state"), exc
+                )
+                successes, failures = [], []
+            if not complete or (len(successes) >= processed - failed and len(failures) >= failed):
+                break
+            logger.warning(
+                "Bulk job %s: results cut short (%d of %d successes, %d of %d failures); "
+                "reading them again (%d of %d)",
+                job_id,
+                len(successes),
+                processed - failed,
+                len(failures),
+                failed,
+                attempt,
+                RESULT_READS,
+            )
+        return successes, failures
 
     def _join(
-        self, job_id: str, info: Mapping[str, Any], ops: Sequence[WriteOp], report: Report
-    ) -> None:
+        self,
+        job_id: str,
+        info: Mapping[str, Any],
+        ops: Sequence[WriteOp],
+        report: Report,
+        cause: Cause,
+    ) -> list[WriteOp]:
+        """Report the final job's rows; return those to write again."""
         by_key = {_op_key(op): op for op in ops}
         done: set[tuple[str, str]] = set()
-        retry: list[WriteOp] = []
-        complete = info.get("state") == "JobComplete"
-        try:
-            successes = self._results(job_id, "successfulResults")
-            failed_count = int(info.get("numberRecordsFailed") or 0)
-            failures = (
-                self._results(job_id, "failedResults") if failed_count or not complete else []
-            )
-        except SalesforceError as exc:
-            if complete:
-                raise
-            logger.warning(
-                "Bulk job %s ended %s without results (%s)", job_id, info.get("state"), exc
-            )
-            successes, failures = [], []
+        redo: list[WriteOp] = []
+        successes, failures = self._read_results(job_id, info)
         for row in successes:
             key = _row_key(row.get("Id"), row.get(EMAIL))
             op = by_key.get(key)
-            if op is None or key in done:
+            if op is None or key in done or not row.get("sf__Id"):
                 continue
             done.add(key)
             report(Outcome(op, True, contact_id=row.get("sf__Id") or op.contact_id))
@@ -472,20 +631,50 @@ class BulkWriter:
             done.add(key)
             code, message, fields = parse_bulk_error(row.get("sf__Error") or "")
             if code in TRANSIENT_RECORD_CODES:
-                retry.append(op)
+                cause.record(code)
+                redo.append(op)
                 continue
             report(Outcome(op, False, op.contact_id, code, message, fields))
         unknown = [op for key, op in by_key.items() if key not in done]
-        if not complete or unknown:
+        if info.get("state") != JOB_COMPLETE or unknown:
             logger.warning(
-                "Bulk job %s ended %s (%s); %d row(s) without a result will be checked and "
-                "written through collections",
+                "Bulk job %s ended %s (%s); %d row(s) without a result are checked by email "
+                "(creates) or sent again (updates)",
                 job_id,
                 info.get("state"),
                 info.get("errorMessage") or "no error message",
                 len(unknown),
             )
-        unknown_creates = [op for op in unknown if op.is_create]
-        retry += [op for op in unknown if not op.is_create]
-        if retry or unknown_creates:
-            self.fallback.write(retry, report, unknown_creates=unknown_creates)
+        if unknown:
+            cause.record(f"job {info.get('state')}, no result")
+        redo += [op for op in unknown if not op.is_create]
+        redo += self._look_up([op for op in unknown if op.is_create], report)
+        return redo
+
+    def _look_up(self, creates: Sequence[WriteOp], report: Report) -> list[WriteOp]:
+        """Creates of a final job without a result: report those that exist, return others.
+
+        Only called once the job is final, so no create of it can commit after the lookup.
+        """
+        if not creates:
+            return []
+        found = self.api.find_by_email([str(op.item.email) for op in creates])
+        missing: list[WriteOp] = []
+        for op in creates:
+            contacts = found.get(email_key(str(op.item.email)))
+            if contacts:
+                report(Outcome(op, True, contact_id=str(contacts[0]["Id"]), recovered=True))
+            else:
+                missing.append(op)
+        logger.info(
+            "Checked %d create(s) of a final Bulk job without a result: %d exist, %d to send again",
+            len(creates),
+            len(creates) - len(missing),
+            len(missing),
+        )
+        return missing
+
+
+def _retriable_state_change(error: SalesforceError) -> bool:
+    """A failed close or abort whose effect the job's state must tell (lost or refused)."""
+    return isinstance(error, TransientError) or (error.error_code or "") == "INVALIDJOBSTATE"

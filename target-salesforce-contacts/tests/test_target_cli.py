@@ -25,7 +25,7 @@ def test_a_successful_run_logs_the_summary(emulator, tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.states == [{"n": 2}]
     [summary] = [line for line in run.stderr.splitlines() if "Summary:" in line]
-    assert "created=1 updated=0 unchanged=0 rejected=1 skipped=0 api_calls=3" in summary
+    assert "created=1 updated=0 unchanged=0 rejected=1 skipped=0 api_calls=8" in summary
     assert f"rejected records in {tmp_path / 'rejects.jsonl'}" in summary
 
 
