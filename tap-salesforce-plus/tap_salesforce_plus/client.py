@@ -1,4 +1,8 @@
-"""REST plumbing of the streams: HTTP through the shared ``SalesforceSession``, paging."""
+"""REST plumbing of the streams: HTTP through the shared ``SalesforceSession``, paging.
+
+Query pages are read whole and checked complete by :func:`~.json_bodies.get_complete_json`
+before the SDK sees them (a page cut short is requested again).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import requests
+from salesforce_common import SalesforceError
 from singer_sdk.pagination import BaseHATEOASPaginator
 from typing_extensions import override
 
+from tap_salesforce_plus.json_bodies import get_complete_json
 from tap_salesforce_plus.sdk_compat import BookmarkHook
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Iterable
 
     from salesforce_common import SalesforceSession
@@ -21,9 +28,7 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import RequestFunc
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-_DROPPED_HEADERS = frozenset({"authorization", "content-length"})
-
-
+_DROPPED_HEADERS = frozenset({"authorization", "content-length", "accept-encoding"})
 PageBody = Callable[["requests.Response"], dict[str, Any]]
 """Decodes a query page (once: the stream and its paginator share the result)."""
 
@@ -66,14 +71,21 @@ class SessionTransport(requests.Session):
     401 for refreshable flows, retries with backoff, ``Sforce-Limit-Info`` tracking, the
     API-quota guard, timeouts, typed one-line errors).
 
+    The body of each response is read and decoded here (:func:`get_complete_json`), so a
+    page cut short is requested again before the SDK sees it; :attr:`decoded` keeps the
+    decoded body of the last response for :meth:`SalesforceStream.page_body`.
+
     Args:
         session: The org session.
+        logger: The stream's logger.
     """
 
-    def __init__(self, session: SalesforceSession) -> None:
+    def __init__(self, session: SalesforceSession, logger: logging.Logger) -> None:
         """Create the transport."""
         super().__init__()
         self.sf_session = session
+        self.logger = logger
+        self.decoded: tuple[requests.Response, Any] | None = None
 
     @override
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
@@ -94,9 +106,16 @@ class SessionTransport(requests.Session):
             for name, value in request.headers.items()
             if name.lower() not in _DROPPED_HEADERS
         }
-        return self.sf_session.request(
-            request.method or "GET", request.url or "", headers=headers, data=request.body
+        response, body = get_complete_json(
+            self.sf_session,
+            request.method or "GET",
+            request.url or "",
+            logger=self.logger,
+            headers=headers,
+            data=request.body,
         )
+        self.decoded = (response, body)
+        return response
 
 
 class SalesforceStream(BookmarkHook):
@@ -118,9 +137,9 @@ class SalesforceStream(BookmarkHook):
         """Create the stream."""
         self.sf_session = session
         self.tap = tap
-        self._transport = SessionTransport(session)
         self._last_page: tuple[requests.Response, dict[str, Any]] | None = None
         super().__init__(tap, **kwargs)
+        self._transport = SessionTransport(session, self.logger)
 
     @property
     @override
@@ -148,11 +167,18 @@ class SalesforceStream(BookmarkHook):
         Returns:
             ``{totalSize, done, nextRecordsUrl?, records}``.
         """
-        last = self._last_page
+        last = self._transport.decoded
+        if last is None or last[0] is not response:
+            last = self._last_page
         if last is None or last[0] is not response:
             last = (response, response.json(parse_float=decimal.Decimal))
             self._last_page = last
-        return last[1]
+        body = last[1]
+        if not isinstance(body, dict):
+            raise SalesforceError(
+                f"stream {self.name}: a query page is not a JSON object ({type(body).__name__})"
+            )
+        return body
 
     def flush_state(self) -> None:
         """Emit a STATE message now (the state covers every record emitted so far)."""

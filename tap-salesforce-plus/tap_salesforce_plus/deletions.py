@@ -16,6 +16,7 @@ import logging
 from collections.abc import Container, Iterator
 from typing import TYPE_CHECKING, Any
 
+from tap_salesforce_plus.json_bodies import read_json
 from tap_salesforce_plus.schema import PRIMARY_KEY
 from tap_salesforce_plus.values import normalize_datetime
 
@@ -68,8 +69,10 @@ def deleted_records(
         )
     if start >= until:
         return
-    body = session.get_json(
-        f"sobjects/{object_name}/deleted/", params={"start": _iso(start), "end": _iso(until)}
+    body = read_json(
+        session,
+        f"sobjects/{object_name}/deleted/",
+        params={"start": _iso(start), "end": _iso(until)},
     )
     for entry in body.get("deletedRecords") or []:
         record_id = str(entry.get("id"))
