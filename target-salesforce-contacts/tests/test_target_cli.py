@@ -47,10 +47,13 @@ def test_unknown_mapped_field_is_one_line_before_any_write(emulator, tmp_path):
 
 
 def test_quota_stop_is_one_line_with_a_summary(emulator, tmp_path):
-    config = target_config(emulator, tmp_path, batch_size_rows=1, max_api_calls=4)
+    # The first batch takes 8 calls (describe, lookup, a Bulk job of 6); the second stops.
+    config = target_config(emulator, tmp_path, batch_size_rows=1, max_api_calls=10)
     messages = [schema(), record(person(1, "q.io")), state({"n": 1}), record(person(2, "q.io"))]
     run = run_cli(config, messages, tmp_path)
-    assert_one_error_line(run, "max_api_calls is 4", "no STATE emitted past it")
+    assert_one_error_line(
+        run, "max_api_calls is 10", "1 record(s) pending, no STATE emitted past them"
+    )
     assert run.states == [{"n": 1}]
     assert any(
         "run stopped early" in line and "created=1" in line for line in run.stderr.splitlines()

@@ -26,35 +26,26 @@ def assert_one_each(emulator, domain: str, count: int) -> None:
     assert all(len(contacts) == 1 for contacts in found.values()), "duplicate Contacts"
 
 
-def test_503_mid_batch_on_create_creates_no_duplicate(emulator, tmp_path):
-    # 250 creates = two collection calls; the second answers 503.
-    emulator.admin.add_fault(endpoint="composite_sobjects", method="POST", status=503, skip=1)
+def test_503_on_the_upload_aborts_the_job_and_redoes_it(emulator, tmp_path):
+    emulator.admin.add_fault(endpoint="bulk_ingest_upload", status=503)
     run = run_target(target_config(emulator, tmp_path), [schema(), *people("s503.io", 250)])
     assert run.error is None
     assert run.stats.created == 250
-    assert run.stats.recovered == 0  # the 503 wrote nothing: the re-check found nothing
-    assert_one_each(emulator, "s503.io", 250)
-
-
-def test_dropped_connection_on_create_creates_no_duplicate(emulator, tmp_path):
-    emulator.admin.add_fault(kind="drop", endpoint="composite_sobjects", method="POST")
-    run = run_target(target_config(emulator, tmp_path), [schema(), *people("drop.io", 30)])
-    assert run.error is None
-    assert run.stats.created == 30
     assert run.stats.recovered == 0
-    assert_one_each(emulator, "drop.io", 30)
+    assert_one_each(emulator, "s503.io", 250)
+    assert emulator.admin.calls()["by_endpoint"]["bulk_ingest_jobs"] == 2  # redone in a new job
 
 
-def test_create_applied_but_answer_lost_is_found_not_repeated(emulator, tmp_path):
-    # The server writes after 1 s; the client gives up after 0.4 s and, after its backoff,
-    # finds the Contacts by email instead of creating them again.
-    emulator.admin.add_fault(kind="latency", delay=1.0, endpoint="composite_sobjects")
+def test_close_applied_late_is_resolved_by_the_job_state(emulator, tmp_path):
+    # The server handles the close after 1 s; the client gives up after 0.4 s, reads the
+    # job's state and closes again or waits: the job's rows are processed once.
+    emulator.admin.add_fault(kind="latency", delay=1.0, endpoint="bulk_ingest_job", method="PATCH")
     config = target_config(emulator, tmp_path, request_timeout=0.4, backoff_base_seconds=1.5)
     run = run_target(config, [schema(), *people("lost.io", 20)])
     assert run.error is None
-    assert (run.stats.created, run.stats.recovered) == (20, 20)
+    assert run.stats.created == 20
     assert_one_each(emulator, "lost.io", 20)
-    assert emulator.admin.calls()["by_endpoint"]["composite_sobjects"] == 1
+    assert emulator.admin.calls()["by_endpoint"]["bulk_ingest_jobs"] == 1
 
 
 def test_503_on_update_is_retried(emulator, tmp_path):
@@ -80,21 +71,27 @@ def test_unable_to_lock_row_is_retried(emulator, tmp_path):
     assert_one_each(emulator, "lock.io", 5)
 
 
-def test_lock_failures_past_the_retries_are_dead_lettered(emulator, tmp_path):
+def test_lock_failures_past_the_retries_stay_pending(emulator, tmp_path):
     emulator.admin.settings(lock_row_failures=1000)
     config = target_config(emulator, tmp_path, max_retries=1)
-    run = run_target(config, [schema(), *people("locked.io", 2)])
-    assert run.error is None
-    assert run.stats.rejected == 2
-    assert {r["code"] for r in read_jsonl(tmp_path / "rejects.jsonl")} == {"UNABLE_TO_LOCK_ROW"}
+    run = run_target(config, [schema(), *people("locked.io", 2), state({"at": 2})])
+    assert isinstance(run.error, RunStoppedError)
+    assert "2 record(s) pending" in str(run.error)
+    assert "UNABLE_TO_LOCK_ROW" in str(run.error)
+    assert "a rerun resumes" in str(run.error)
+    assert run.states == []
+    assert run.stats.rejected == 0
+    assert read_jsonl(tmp_path / "rejects.jsonl") == []
+    assert by_email(emulator, "locked.io") == {}
+    emulator.admin.settings(lock_row_failures=0)
 
 
 def test_outage_past_the_retries_stops_without_state(emulator, tmp_path):
-    emulator.admin.add_fault(endpoint="composite_sobjects", status=503, times=0)
+    emulator.admin.add_fault(endpoint="bulk_ingest_jobs", method="POST", status=503, times=0)
     config = target_config(emulator, tmp_path, max_retries=1)
     run = run_target(config, [schema(), *people("down.io", 3), state({"at": 3})])
     assert isinstance(run.error, RunStoppedError)
-    assert "Contact write(s) still failing after 1 retries" in str(run.error)
+    assert "3 record(s) pending, still failing after 1 retries" in str(run.error)
     assert run.states == []
     assert by_email(emulator, "down.io") == {}
 
@@ -171,19 +168,23 @@ TWO_BATCHES = [
 ]
 
 
+FIRST_BATCH_CALLS = 8
+"""describe, lookup, and a Bulk job: open, upload, close, two polls, successful results."""
+
+
 def test_max_api_calls_stops_cleanly(emulator, tmp_path):
-    # describe + lookup + create = 3 calls: the first batch fits, the second does not.
-    config = target_config(emulator, tmp_path, batch_size_rows=2, max_api_calls=3)
+    # The first batch fits, the second does not.
+    config = target_config(emulator, tmp_path, batch_size_rows=2, max_api_calls=FIRST_BATCH_CALLS)
     run = run_target(config, TWO_BATCHES)
     assert isinstance(run.error, RunStoppedError)
-    assert "max_api_calls is 3" in str(run.error)
+    assert f"max_api_calls is {FIRST_BATCH_CALLS}" in str(run.error)
     assert run.states == [{"after": 2}]
     assert set(by_email(emulator, "quota.io")) == {"user1@quota.io", "user2@quota.io"}
     assert run.stats.created == 2
 
 
 def test_max_api_usage_percent_stops_cleanly(emulator, tmp_path):
-    emulator.admin.settings(daily_api_limit=100, api_used=95)
+    emulator.admin.settings(daily_api_limit=100, api_used=98 - FIRST_BATCH_CALLS)
     config = target_config(emulator, tmp_path, batch_size_rows=2, max_api_usage_percent=98)
     run = run_target(config, TWO_BATCHES)
     assert isinstance(run.error, RunStoppedError)
@@ -193,7 +194,7 @@ def test_max_api_usage_percent_stops_cleanly(emulator, tmp_path):
 
 
 def test_request_limit_exceeded_stops_cleanly(emulator, tmp_path):
-    emulator.admin.settings(daily_api_limit=100, api_used=97)
+    emulator.admin.settings(daily_api_limit=100, api_used=100 - FIRST_BATCH_CALLS)
     config = target_config(emulator, tmp_path, batch_size_rows=2)
     run = run_target(config, TWO_BATCHES)
     assert isinstance(run.error, RunStoppedError)

@@ -67,7 +67,7 @@ def test_a_state_waits_for_every_stream(emulator, tmp_path):
 
 
 def test_no_state_is_passed_on_when_a_batch_fails(emulator, tmp_path):
-    emulator.admin.add_fault(endpoint="composite_sobjects", status=500, times=0)
+    emulator.admin.add_fault(endpoint="bulk_ingest_upload", status=500, times=0)
     config = target_config(emulator, tmp_path, max_retries=0)
     run = run_target(config, [schema(), record(person(1, "fail.io")), state({"s": 1})])
     assert run.error is not None
@@ -138,7 +138,7 @@ def test_killed_mid_run_then_resumed_creates_no_duplicate(emulator, tmp_path):
 
 def test_sigterm_while_writing_finishes_the_batch_then_exits(emulator, tmp_path):
     # Writing the batch again from the signal handler could repeat the create in flight.
-    emulator.admin.add_fault(kind="latency", delay=2.0, endpoint="composite_sobjects")
+    emulator.admin.add_fault(kind="latency", delay=2.0, endpoint="bulk_ingest_job", method="PATCH")
     config_path = tmp_path / "target.json"
     config_path.write_text(json.dumps(target_config(emulator, tmp_path)))
     messages = [schema(), *(record(person(n, "term.io")) for n in range(20)), state({"s": 1})]
@@ -154,10 +154,10 @@ def test_sigterm_while_writing_finishes_the_batch_then_exits(emulator, tmp_path)
             cwd=tmp_path,
         )
     deadline = time.monotonic() + 30
-    while not emulator.admin.calls()["by_endpoint"].get("query"):
-        assert time.monotonic() < deadline, "the target never looked the batch up"
+    while not emulator.admin.calls()["by_endpoint"].get("bulk_ingest_upload"):
+        assert time.monotonic() < deadline, "the target never uploaded the batch"
         time.sleep(0.05)
-    time.sleep(0.3)  # the create call is now in flight
+    time.sleep(0.3)  # the close of the job is now in flight
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
