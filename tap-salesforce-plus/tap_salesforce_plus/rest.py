@@ -9,7 +9,8 @@ as a list of windows, first one window:
   emitted, its repeats skipped (see ``progress``);
 * a field list too long for one request URI is split across several queries joined by Id
   (see ``splitting``), the last part streamed in key order;
-* a field the org refuses is dropped (see ``fields``) and the window read again.
+* a field the org refuses is dropped (see ``fields``) and the window read again (from the
+  last row emitted, its repeats skipped, if rows were already emitted).
 """
 
 from __future__ import annotations
@@ -156,9 +157,12 @@ class RestRead:
             except QueryTimeoutError as error:
                 windows[:0] = self._halves(current, progress, rows_before, error)
             except InvalidFieldError as error:
-                if progress.rows > rows_before:
-                    raise
                 self.fields.reject(error)
+                if progress.rows > rows_before:
+                    restart = progress.restart_point()
+                    if restart is None:  # no key to skip the rows already emitted by
+                        raise
+                    current = Window(restart, current.until)
                 windows.insert(0, current)
 
     def _halves(

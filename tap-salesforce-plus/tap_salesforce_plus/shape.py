@@ -189,6 +189,20 @@ class Shape:
         wanted = set(names)
         return Shape(tuple(node for node in self.nodes if node.name in wanted))
 
+    def within(self, schema: Mapping[str, Any]) -> Shape:
+        """The shape restricted to the properties a JSON schema declares, at every level.
+
+        A parent record keeps only the fields its nested schema declares, so that a field
+        added to the org after a catalog was made is neither queried nor emitted.
+
+        Args:
+            schema: A stream schema (such as the catalog's).
+
+        Returns:
+            The narrower shape.
+        """
+        return Shape(_within(self.nodes, schema))
+
     def node(self, name: str) -> Node | None:
         """The top-level node of a property, if any."""
         return next((node for node in self.nodes if node.name == name), None)
@@ -314,6 +328,22 @@ def _properties(nodes: Iterable[Node], include_base64: bool) -> dict[str, Any]:
         if schema is not None:
             properties[node.name] = schema
     return properties
+
+
+def _within(nodes: Iterable[Node], schema: Mapping[str, Any]) -> tuple[Node, ...]:
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return ()
+    kept: list[Node] = []
+    for node in nodes:
+        declared = properties.get(node.name)
+        if not isinstance(declared, Mapping):
+            continue
+        if isinstance(node, ParentNode):
+            kept.append(dataclasses.replace(node, children=_within(node.children, declared)))
+        else:
+            kept.append(node)
+    return tuple(kept)
 
 
 def _rest_terms(nodes: Iterable[Node], prefix: str) -> list[str]:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from tap_salesforce_plus.clock import ServerClock
     from tap_salesforce_plus.options import TapOptions
+    from tap_salesforce_plus.shape import Shape
     from tap_salesforce_plus.sources import StreamSource
 
 RESUME_HINT = (
@@ -171,8 +172,7 @@ class SoqlStream(SalesforceStream):
         """
         state = self.get_context_state(context)
         since, floor = self._start(state)
-        mask, shape = self.mask, self.source.shape
-        selected = shape.only(n for n in shape.names if mask.get(("properties", n), True))
+        selected = self.selected_shape()
         fields = FieldFilter(
             selected, self.source.object_name, self.replication_key, self.name, self.logger
         )
@@ -229,6 +229,34 @@ class SoqlStream(SalesforceStream):
                 already_emitted=deleted,
                 logger=self.logger,
             )
+
+    def selected_shape(self) -> Shape:
+        """What a read selects: the properties the stream's SCHEMA declares and selects.
+
+        The SCHEMA message is the catalog's schema when ``--catalog`` is given: a field the
+        org gained since the catalog was made is not queried (records carry only declared
+        properties); one the org no longer describes is reported and left out.
+
+        Returns:
+            The shape of the fields to query.
+        """
+        schema, mask = self.effective_schema, self.mask
+        declared = self.source.shape.within(schema)
+        gone = sorted(set(schema.get("properties") or {}) - set(declared.names) - {DELETED_AT})
+        if gone and self.replication_key in gone:
+            raise ConfigError(
+                f"catalog: stream {self.name}: its replication key {self.replication_key} is "
+                f"no longer a field of {self.source.object_name}: discover the catalog again"
+            )
+        if gone:
+            self.logger.warning(
+                "Stream %s: field(s) %s of the catalog are no longer fields of %s (or not "
+                "readable); they are not read",
+                self.name,
+                ", ".join(gone),
+                self.source.object_name,
+            )
+        return declared.only(n for n in declared.names if mask.get(("properties", n), True))
 
     def _records(self, reader: RestRead | BulkRead, deleted: set[str]) -> Iterator[dict[str, Any]]:
         """The reader's records, noting the Ids emitted as deleted (``IsDeleted`` true)."""
