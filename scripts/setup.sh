@@ -24,3 +24,13 @@ fi
 PATH="$PWD/.tools/bin:$PATH" MELTANO_SEND_ANONYMOUS_USAGE_STATS=false \
     .tools/meltano/bin/meltano --log-level=warning install >/dev/null
 echo "setup: meltano and its plugins ready in .meltano/"
+
+# One PATH for everything: `source .venv/bin/activate` then finds our plugins, the emulator,
+# meltano and the plugins Meltano installed (target-postgres, tap-postgres, target-jsonl).
+ln -sf "$PWD/.tools/meltano/bin/meltano" .venv/bin/meltano
+for plugin in .meltano/extractors/*/venv/bin/tap-* .meltano/loaders/*/venv/bin/target-*; do
+    name="$(basename "$plugin")"
+    case "$name" in tap-salesforce-plus|target-salesforce-contacts) continue ;; esac
+    [ -x "$plugin" ] && ln -sf "$PWD/$plugin" ".venv/bin/$name"
+done
+echo "setup: commands on PATH after: source .venv/bin/activate"
