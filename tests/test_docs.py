@@ -29,3 +29,24 @@ def test_plugin_settings_tables_are_generated_from_about():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_relative_links_in_the_docs_resolve():
+    import re
+
+    docs = [
+        ROOT / "README.md",
+        ROOT / "ARCHITECTURE.md",
+        *ROOT.glob("docs/*.md"),
+        *ROOT.glob("*/README.md"),
+        *ROOT.glob("*/TROUBLESHOOTING.md"),
+        *ROOT.glob("*/COVERAGE.md"),
+    ]
+    broken = []
+    for doc in docs:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            if not (doc.parent / target).exists():
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}")
+    assert broken == []
