@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from salesforce_common import InvalidFieldError, NotFoundError
+from salesforce_common import ConfigError, InvalidFieldError, NotFoundError
 from salesforce_common.api_limits import MAX_SOQL_CHARS
 from salesforce_common.bulk import (
     FAILED_STATES,
@@ -84,18 +84,37 @@ class BulkJobState:
         return value
 
     @classmethod
-    def from_state(cls, value: Any) -> BulkJobState | None:
-        """Read a ``bulk_job`` state value (None when absent or malformed)."""
-        if not isinstance(value, Mapping) or not isinstance(value.get("id"), str):
+    def from_state(cls, value: Any, stream: str = "") -> BulkJobState | None:
+        """Read a ``bulk_job`` state value (None when absent).
+
+        Args:
+            value: The ``bulk_job`` entry of a stream state.
+            stream: The stream, for messages.
+
+        Returns:
+            The resume point, or None.
+
+        Raises:
+            ConfigError: The entry is malformed (one line naming the stream).
+        """
+        if value is None:
             return None
-        until = value.get("until")
-        return cls(
-            id=value["id"],
-            part_ids=[str(i) for i in value.get("part_ids") or []],
-            locator=value.get("locator") or None,
-            rows=int(value.get("rows") or 0),
-            until=parse_datetime(until) if isinstance(until, str) else None,
-        )
+        until = value.get("until") if isinstance(value, Mapping) else None
+        try:
+            if not isinstance(value, Mapping) or not isinstance(value.get("id"), str):
+                raise TypeError("no job id")  # noqa: TRY301
+            return cls(
+                id=value["id"],
+                part_ids=[str(i) for i in value.get("part_ids") or []],
+                locator=str(value["locator"]) if value.get("locator") else None,
+                rows=int(value.get("rows") or 0),
+                until=parse_datetime(str(until)) if until is not None else None,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"state: the {STATE_KEY} entry of stream {stream} is malformed ({exc}): remove "
+                f"it to query again from the bookmark"
+            ) from None
 
 
 @dataclass

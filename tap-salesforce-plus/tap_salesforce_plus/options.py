@@ -22,6 +22,10 @@ DEFAULT_LOOKBACK_MINUTES = 5
 DEFAULT_BULK_THRESHOLD = 10_000
 DEFAULT_BULK_PAGE_SIZE = 50_000
 API_TYPES = ("auto", "rest", "bulk")
+DEFAULT_STATE_EVERY_RECORDS = 10_000
+MAX_STATE_EVERY_RECORDS = 1_000_000
+DEFAULT_STATE_EVERY_SECONDS = 60
+MAX_STATE_EVERY_SECONDS = 3600
 
 
 def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
@@ -86,6 +90,8 @@ class TapOptions:
         queries: Named SOQL query streams.
         relationships: Stream name -> parent relationships embedded as sub-objects.
         formula_refresh: How often formula fields are re-read (None: never).
+        state_every_records: A stream emits STATE at least every this many records.
+        state_every_seconds: ... and at least every this many seconds.
     """
 
     tables: TableRequest
@@ -99,6 +105,8 @@ class TapOptions:
     queries: tuple[QuerySpec, ...] = ()
     relationships: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     formula_refresh: dt.timedelta | None = None
+    state_every_records: int = DEFAULT_STATE_EVERY_RECORDS
+    state_every_seconds: float = DEFAULT_STATE_EVERY_SECONDS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapOptions:
@@ -138,4 +146,10 @@ class TapOptions:
             queries=_queries(config.get("queries")),
             relationships=_relationships(config.get("relationships")),
             formula_refresh=None if refresh is None else dt.timedelta(hours=refresh),
+            state_every_records=_setting(
+                config, "state_every_records", DEFAULT_STATE_EVERY_RECORDS
+            ),
+            state_every_seconds=_setting(
+                config, "state_every_seconds", DEFAULT_STATE_EVERY_SECONDS
+            ),
         )

@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, Tap
 from typing_extensions import override
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from singer_sdk.helpers.types import Context
 
-PRIVATE_MEMBERS = (("singer_sdk.streams.core.Stream", "_increment_stream_state"),)
+PRIVATE_MEMBERS = (
+    ("singer_sdk.streams.core.Stream", "_increment_stream_state"),
+    ("singer_sdk.tap_base.Tap", "_handle_termination"),
+)
 """``(class, member)`` of each private SDK member used (pinned by the tests)."""
 
 
@@ -58,3 +63,36 @@ class BookmarkHook(RESTStream[Any]):
         """
         if self.moves_bookmark(latest_record):
             super()._increment_stream_state(latest_record, context=context)
+
+
+class TerminationHook(Tap):
+    """A tap that decides itself what SIGTERM and SIGINT do.
+
+    Subclasses override :meth:`on_termination_signal`.
+    """
+
+    def on_termination_signal(self, signum: int) -> None:  # noqa: ARG002
+        """Act on SIGTERM or SIGINT (default: exit 0, as the SDK does).
+
+        Args:
+            signum: The signal received.
+        """
+        raise SystemExit(0)
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """Hand SIGTERM and SIGINT to :meth:`on_termination_signal`.
+
+        Private SDK member ``Tap._handle_termination``: ``PluginBase.__init__`` registers it
+        (through the private ``_setup_signal_handlers``) as the handler of SIGINT and SIGTERM;
+        it writes the tap state and exits with status 0, which tells an orchestrator the
+        run succeeded. singer-sdk has no public hook for these signals, and a handler the
+        tap registered itself would be replaced by the SDK's whenever a tap object is
+        created. The tap needs exit status 143 / 130 and a STATE written only between
+        messages.
+
+        Args:
+            signum: The signal received.
+            frame: The interrupted frame (unused).
+        """
+        self.on_termination_signal(signum)

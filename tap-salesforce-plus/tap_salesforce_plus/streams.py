@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from salesforce_common import (
@@ -49,6 +49,40 @@ RESUME_HINT = (
 )
 
 
+class StateCadence:
+    """When a stream emits an intermediate STATE: every N records or T seconds.
+
+    A STATE written between records covers exactly the records emitted (bookmarks move only
+    after a record is written), so a run killed mid-stream re-reads at most about N rows, or
+    T seconds' worth, when resumed from its last STATE (plus the lookback window).
+
+    Args:
+        every_records: Records between STATE messages.
+        every_seconds: Seconds between STATE messages (checked at each record).
+        clock: Monotonic time (tests replace it).
+    """
+
+    def __init__(
+        self,
+        every_records: int,
+        every_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Start counting."""
+        self.every_records, self.every_seconds, self.clock = every_records, every_seconds, clock
+        self.records = 0
+        self.since = clock()
+
+    def due(self) -> bool:
+        """Count one emitted record; True (and restart) when a STATE is due."""
+        self.records += 1
+        now = self.clock()
+        if self.records < self.every_records and now - self.since < self.every_seconds:
+            return False
+        self.records, self.since = 0, now
+        return True
+
+
 class SoqlStream(SalesforceStream):
     """A stream read with SOQL, over REST or Bulk API 2.0 (see the module docstring).
 
@@ -84,6 +118,8 @@ class SoqlStream(SalesforceStream):
         self.replication_key = source.replication_key
         self._normalize = source.shape.rest_normalizer()
         self._reader: RestRead | BulkRead | None = None
+        # The SDK's own count-based STATE cadence, aligned with ours (StateCadence).
+        self.STATE_MSG_FREQUENCY = options.state_every_records
 
     @property
     @override
@@ -135,10 +171,14 @@ class SoqlStream(SalesforceStream):
             RequestLimitExceededError: Salesforce's daily allowance is spent.
         """
         started, calls_before, rows = time.perf_counter(), self.sf_session.calls, 0
+        cadence = StateCadence(self.options.state_every_records, self.options.state_every_seconds)
         try:
             for record in self.read(context):
                 rows += 1
                 yield record
+                # Back here, the SDK has written the record and moved the bookmark.
+                if cadence.due():
+                    self.flush_state()
         except (ApiQuotaGuardError, RequestLimitExceededError) as error:
             self.flush_state()
             if isinstance(error, RequestLimitExceededError):
@@ -178,7 +218,7 @@ class SoqlStream(SalesforceStream):
         )
         deleted: set[str] = set()
         reader: RestRead | BulkRead | None = None
-        resume = BulkJobState.from_state(state.get(STATE_KEY))
+        resume = BulkJobState.from_state(state.get(STATE_KEY), self.name)
         if self._use_bulk(since, resume):
             reader = BulkRead(
                 self.source,

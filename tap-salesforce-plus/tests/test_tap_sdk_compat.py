@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from salesforce_emulator.pytest_plugin import RunningEmulator
 from singer_sdk import RESTStream
+from singer_sdk.plugin_base import BaseSingerWriter, PluginBase
 from singer_sdk.streams.core import Stream
 from tap_salesforce_plus import sdk_compat
 from tap_salesforce_plus.client import SessionTransport
 from tap_salesforce_plus.streams import SoqlStream
+from tap_salesforce_plus.tap import TapSalesforcePlus
+from tap_salesforce_plus.termination import SignalSafeWriter
 from tapsf_support import make_tap, shared_emulator
 
 PACKAGE = Path(sdk_compat.__file__).parent
@@ -29,6 +32,11 @@ EXPECTED_SIGNATURES = {
         ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("latest_record", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("context", inspect.Parameter.KEYWORD_ONLY, None),
+    ],
+    ("singer_sdk.tap_base.Tap", "_handle_termination"): [
+        ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+        ("signum", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+        ("frame", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
     ],
 }
 
@@ -58,6 +66,29 @@ def test_sdk_sync_loop_still_calls_the_bookmark_hook() -> None:
     assert "self._increment_stream_state(record, context=" in inspect.getsource(
         Stream._sync_records
     )
+
+
+def test_sdk_registers_the_termination_handler_for_sigterm_and_sigint() -> None:
+    source = inspect.getsource(PluginBase._setup_signal_handlers)
+    assert "signal.signal(signal.SIGINT, self._handle_termination)" in source
+    assert "signal.signal(signal.SIGTERM, self._handle_termination)" in source
+    assert "self._setup_signal_handlers()" in inspect.getsource(PluginBase.__init__)
+
+
+def test_sdk_writes_every_message_through_the_message_writer(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    assert TapSalesforcePlus.write_message is BaseSingerWriter.write_message
+    assert "self.message_writer.write_message(message)" in inspect.getsource(
+        BaseSingerWriter.write_message
+    )
+    tap = TapSalesforcePlus(config=shared_emulator().config(tables=["user_role"]))
+    writer = tap.message_writer
+    assert isinstance(writer, SignalSafeWriter)
+    assert not writer.wrote
+    tap.state_writer.write_state({"bookmarks": {}})  # STATE goes through the same writer
+    assert writer.wrote
+    assert capsysbinary.readouterr().out.startswith(b'{"type":"STATE"')
 
 
 def test_sdk_sends_through_requests_session() -> None:
