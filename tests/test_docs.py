@@ -50,3 +50,26 @@ def test_relative_links_in_the_docs_resolve():
             if not (doc.parent / target).exists():
                 broken.append(f"{doc.relative_to(ROOT)} -> {target}")
     assert broken == []
+
+
+def test_changelog_names_the_plugins_version():
+    import re
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\]", changelog, flags=re.MULTILINE)
+    assert released
+    for plugin in ("tap-salesforce-plus", "target-salesforce-contacts"):
+        version = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / plugin), "--version"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert f"{plugin} v{released[0]}," in version
+        about = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / plugin), "--about", "--format=json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert f'"version": "{released[0]}"' in about
