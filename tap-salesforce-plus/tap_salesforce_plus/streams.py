@@ -29,6 +29,7 @@ from tap_salesforce_plus.deletions import DELETED_AT, DELETED_AT_SCHEMA, IS_DELE
 from tap_salesforce_plus.fields import FieldFilter
 from tap_salesforce_plus.rest import RestRead, count_rows
 from tap_salesforce_plus.schema import PRIMARY_KEY
+from tap_salesforce_plus.termination import StopGuard
 from tap_salesforce_plus.values import normalize_datetime, parse_datetime
 from tap_salesforce_plus.windows import Window
 
@@ -92,6 +93,7 @@ class SoqlStream(SalesforceStream):
         session: The org session.
         options: The tap settings.
         clock: Salesforce's clock (for the upper bound of reads).
+        guard: Holds off a SIGTERM/SIGINT stop while the SDK processes a record.
     """
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -106,9 +108,11 @@ class SoqlStream(SalesforceStream):
         session: SalesforceSession,
         options: TapOptions,
         clock: ServerClock,
+        guard: StopGuard | None = None,
     ) -> None:
         """Create the stream."""
         self.source, self.options, self.clock = source, options, clock
+        self.guard = guard or StopGuard()
         schema = source.shape.schema(include_base64=options.include_base64)
         if source.hard_deletes:
             schema["properties"][DELETED_AT] = dict(DELETED_AT_SCHEMA)
@@ -175,8 +179,13 @@ class SoqlStream(SalesforceStream):
         try:
             for record in self.read(context):
                 rows += 1
-                yield record
+                self.guard.holds += 1
+                try:
+                    yield record
+                finally:
+                    self.guard.holds -= 1
                 # Back here, the SDK has written the record and moved the bookmark.
+                self.guard.resume()
                 if cadence.due():
                     self.flush_state()
         except (ApiQuotaGuardError, RequestLimitExceededError) as error:

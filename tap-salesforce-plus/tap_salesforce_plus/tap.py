@@ -40,7 +40,7 @@ from tap_salesforce_plus.sdk_compat import TerminationHook
 from tap_salesforce_plus.sources import StreamSource, table_source
 from tap_salesforce_plus.state import check_state
 from tap_salesforce_plus.streams import SoqlStream
-from tap_salesforce_plus.termination import SignalSafeWriter, Stopper
+from tap_salesforce_plus.termination import SignalSafeWriter, StopGuard, Stopper, log_stops
 
 if TYPE_CHECKING:
     import click
@@ -239,7 +239,12 @@ class TapSalesforcePlus(TerminationHook):
     @cached_property
     def stopper(self) -> Stopper:
         """What SIGTERM and SIGINT do: a final STATE, one log line, exit 143 or 130."""
-        return Stopper(self.message_writer, self.state_writer, lambda: self.state, self.logger)
+        return Stopper(
+            self.stop_guard,
+            self.message_writer,
+            self.state_writer,
+            lambda: self.state,
+        )
 
     @override
     def on_termination_signal(self, signum: int) -> None:
@@ -280,6 +285,7 @@ class TapSalesforcePlus(TerminationHook):
         Raises:
             ConfigValidationError: The config does not match ``config_jsonschema``.
         """
+        self.stop_guard = StopGuard()
         try:
             super().__init__(**kwargs)
         except ConfigValidationError as exc:
@@ -356,7 +362,12 @@ class TapSalesforcePlus(TerminationHook):
     def _stream(self, cls: type[SoqlStream], source: StreamSource) -> SoqlStream:
         """A stream of this tap reading ``source``."""
         return cls(
-            self, source=source, session=self.sf_session, options=self.options, clock=self.clock
+            self,
+            source=source,
+            session=self.sf_session,
+            options=self.options,
+            clock=self.clock,
+            guard=self.stop_guard,
         )
 
     def _check_names(
@@ -400,12 +411,15 @@ class TapSalesforcePlus(TerminationHook):
     @classmethod
     @override
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command line, with Salesforce errors reported as one line.
+        """The SDK's command line: Salesforce errors as one line, a signal's stop logged last.
 
         Returns:
             The click command.
         """
-        return OneLineErrorCommand.from_command(super().get_singer_command(), cls.logger)
+        command = super().get_singer_command()
+        if command.callback is not None:
+            command.callback = log_stops(command.callback, cls.logger)
+        return OneLineErrorCommand.from_command(command, cls.logger)
 
 
 if __name__ == "__main__":

@@ -5,17 +5,18 @@ completed. This tap instead writes a STATE message covering every record emitted
 logs one line saying so and exits with ``128 + signal number``: 143 for SIGTERM, 130 for
 SIGINT (a shell's convention for a process ended by a signal).
 
-The state is always safe to save: a stream's bookmark moves only after its record was written
-(Bulk reads keep their next page in the state once a page is fully emitted), so a STATE
-written at any moment covers only emitted rows. Only a message half written to stdout must
-not be followed by the STATE line: :class:`SignalSafeWriter` postpones the stop until the
-message it is writing is complete.
+A stream's bookmark moves only after its record was written (Bulk reads keep their next page
+in the state once a page is fully emitted), so the state never covers a row not emitted. Two
+stretches are not interrupted, so that the final STATE covers every record emitted and is
+never glued to half a line: the writing of a message (:class:`SignalSafeWriter`) and the
+processing of a record by the SDK, from its RECORD message to its bookmark (marked by the
+streams with :class:`StopGuard`). A signal arriving in either is acted on at its end; one
+arriving while the tap waits for Salesforce is acted on at once.
 """
 
 from __future__ import annotations
 
 import signal
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,6 +28,45 @@ if TYPE_CHECKING:
 
 SIGNAL_EXIT_BASE = 128
 """A process ended by signal N exits with ``128 + N`` (143 for SIGTERM, 130 for SIGINT)."""
+
+
+class Stopped(SystemExit):
+    """The run was stopped by a signal, its final STATE written.
+
+    A ``SystemExit`` (status ``128 + signal``), so that no ``except Exception`` on the way up
+    takes it for an error; the command line logs :attr:`message` once the stack has unwound
+    (after the SDK's own closing log lines), as the last line on stderr.
+
+    Args:
+        status: The exit status.
+        message: The line to log.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        """Create the exception."""
+        super().__init__(status)
+        self.message = message
+
+
+def log_stops(callback: Callable[..., Any], logger: logging.Logger) -> Callable[..., Any]:
+    """Wrap a command callback: a :class:`Stopped` run logs its line, then exits.
+
+    Args:
+        callback: The SDK's command callback.
+        logger: The tap's logger.
+
+    Returns:
+        The wrapped callback.
+    """
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except Stopped as stopped:
+            logger.warning("%s", stopped.message)
+            raise
+
+    return run
 
 
 class StateWriting(Protocol):
@@ -70,30 +110,48 @@ class SignalSafeWriter(MsgSpecWriter):
             deferred()
 
 
+class StopGuard:
+    """Marks the processing of records, which a stop waits for (see the module docstring).
+
+    Attributes:
+        holds: Records being processed (0 or 1).
+        pending: The stop to run once no record is being processed.
+    """
+
+    def __init__(self) -> None:
+        """Create the guard."""
+        self.holds = 0
+        self.pending: Callable[[], None] | None = None
+
+    def resume(self) -> None:
+        """Run a stop that waited for the record just processed."""
+        pending, self.pending = self.pending, None
+        if pending is not None and self.holds == 0:
+            pending()
+        elif pending is not None:
+            self.pending = pending
+
+
 class Stopper:
     """Acts on SIGTERM and SIGINT for one tap run (see the module docstring).
 
     Args:
+        guard: Marks the processing of records.
         writer: The tap's message writer.
         state_writer: The tap's STATE writer.
         state: The tap state (every stream's bookmarks), as it is at the moment of the stop.
-        logger: The tap's logger.
     """
 
     def __init__(
         self,
+        guard: StopGuard,
         writer: Any,
         state_writer: StateWriting,
         state: Callable[[], Any],
-        logger: logging.Logger,
     ) -> None:
         """Create the stopper."""
-        self.writer, self.state_writer, self.state, self.logger = (
-            writer,
-            state_writer,
-            state,
-            logger,
-        )
+        self.guard, self.writer, self.state_writer = guard, writer, state_writer
+        self.state = state
         self.stopping = False
 
     def on_signal(self, signum: int) -> None:
@@ -103,12 +161,15 @@ class Stopper:
             signum: The signal received.
 
         Raises:
-            SystemExit: With status ``128 + signum``, after the final STATE.
+            Stopped: With status ``128 + signum``, after the final STATE.
         """
         if self.stopping:
             return
-        if getattr(self.writer, "writing", False):
-            self.writer.deferred = lambda: self.on_signal(signum)
+        writing = getattr(self.writer, "writing", False)
+        if writing or self.guard.holds:
+            self.guard.pending = lambda: self.on_signal(signum)
+            if writing:
+                self.writer.deferred = self.guard.pending
             return
         self.stopping = True
         status = SIGNAL_EXIT_BASE + signum
@@ -118,11 +179,8 @@ class Stopper:
             saved = "state saved for every record emitted (the last STATE message)"
         else:
             saved = "nothing was emitted"
-        self.logger.warning(
-            "Received %s: stopped, %s; to resume, run again with the last STATE message as "
-            "--state (exit status %d)",
-            name,
-            saved,
+        raise Stopped(
             status,
+            f"Received {name}: stopped, {saved}; to resume, run again with the last STATE "
+            f"message as --state (exit status {status})",
         )
-        sys.exit(status)

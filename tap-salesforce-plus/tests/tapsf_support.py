@@ -182,6 +182,17 @@ def run_cli(args: list[str], config: dict[str, Any] | None, tmp_path: Path) -> C
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 
+def spawn_cli(args: list[str], config: dict[str, Any], tmp_path: Path) -> subprocess.Popen[str]:
+    """Start the console script in a subprocess: stdout piped (line by line), stderr to
+    ``tmp_path / "stderr"`` (a pipe nobody reads could fill up and block the tap)."""
+    command = [str(Path(sys.executable).with_name("tap-salesforce-plus")), *args]
+    command += _config_args(config, tmp_path)
+    with (tmp_path / "stderr").open("w") as stderr:
+        return subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1, env=_clean_env()
+        )
+
+
 def run_cli_many(
     runs: dict[str, tuple[list[str], dict[str, Any] | None]], tmp_path: Path
 ) -> dict[str, CliResult]:
