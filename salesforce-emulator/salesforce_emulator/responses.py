@@ -51,6 +51,8 @@ class Ctx:
     api_version: str = ""
     session: Session | None = None
     dispatch: Callable[[Request, Session | None], Response] | None = None
+    record_error: RecordError | None = None
+    """Set by a ``record_error`` fault rule: every record the call writes fails with it."""
 
     @property
     def user_id(self) -> str:
@@ -503,7 +505,9 @@ def composite_sobjects(ctx: Ctx, version: str) -> Response:
                     with org.savepoint():
                         results.append(_collection_write(ctx, method, type_name, item, options))
                 except RecordError as err:
-                    failed_id = item.get("id") if isinstance(item, dict) else None
+                    failed_id = (
+                        (item.get("id") or item.get("Id")) if isinstance(item, dict) else None
+                    )
                     results.append({"id": failed_id, "success": False, "errors": [err.as_dict()]})
             if all_or_none and any(not r["success"] for r in results):
                 raise _RolledBackError  # noqa: TRY301 - undoes the transaction
@@ -584,7 +588,15 @@ def _job_collection(
         listed = [info(job, detailed=False) for job in jobs]
         return json_response({"done": True, "records": listed, "nextRecordsUrl": None})
     job = create(ctx.json_object(), user_id=ctx.user_id, api_version=version)
+    if isinstance(job, IngestJob):
+        _mark_failing(ctx, job)
     return json_response(info(job, detailed=False), 200)
+
+
+def _mark_failing(ctx: Ctx, job: IngestJob) -> None:
+    """A ``record_error`` fault on a call naming an ingest job fails every row of the job."""
+    if ctx.record_error is not None:
+        job.forced_error = ctx.record_error
 
 
 def bulk_query_jobs(ctx: Ctx, version: str) -> Response:
@@ -645,6 +657,7 @@ def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
         options = ctx.write_options()
 
         def write(job: IngestJob) -> None:
+            _mark_failing(ctx, job)
             with ctx.org.transaction():
                 bulk.process(job, options, ctx.org.run_in_savepoint)
 
@@ -656,6 +669,7 @@ def bulk_ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
 def bulk_ingest_upload(ctx: Ctx, version: str, job_id: str) -> Response:
     """``PUT jobs/ingest/{id}/batches`` with a CSV body."""
     ctx.org.bulk.upload(job_id, ctx.request.get_data(as_text=True))
+    _mark_failing(ctx, ctx.org.bulk.ingest_job(job_id))
     return Response(status=201)
 
 

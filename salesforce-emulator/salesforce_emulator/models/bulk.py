@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -97,6 +98,14 @@ class IngestJob:
     failures: list[list[str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     error_message: str | None = None
+    forced_error: RecordError | None = None
+    """Set by a ``record_error`` fault: every row of the job fails with it when processed."""
+
+
+def bulk_error(err: RecordError) -> str:
+    """A row's ``sf__Error``: ``CODE:message:fields --``, or ``CODE:message:--`` without fields."""
+    fields = ",".join(err.fields)
+    return f"{err.status_code}:{err.message}:{fields + ' ' if fields else ''}--"
 
 
 def _job_not_found(job_id: str) -> SalesforceApiError:
@@ -319,11 +328,12 @@ class BulkEngine:
         for row in rows:
             values = dict(zip(job.header, row, strict=False))
             try:
+                if job.forced_error is not None:
+                    raise dataclasses.replace(job.forced_error)
                 record_id, created = self._apply(job, values, options, savepoint)
             except RecordError as err:
                 record_id = values.get("Id", "") or ""
-                message = f"{err.status_code}:{err.message}:{','.join(err.fields)} --"
-                job.failures.append([record_id, message, *row])
+                job.failures.append([record_id, bulk_error(err), *row])
             else:
                 job.successes.append([record_id, "true" if created else "false", *row])
         order = lambda r: hashlib.sha256("|".join(r).encode()).hexdigest()  # noqa: E731

@@ -7,7 +7,8 @@ import binascii
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +159,7 @@ class RecordWriter:
         self.catalog = catalog
         self.duplicate_rules = duplicate_rules
         self.lock_row_failures = 0
+        self.forced_error: RecordError | None = None
 
     # --- validation -----------------------------------------------------------------------
 
@@ -269,7 +271,22 @@ class RecordWriter:
         if clash:
             raise RecordError("DUPLICATES_DETECTED", "Use one of these records?", [])
 
+    @contextmanager
+    def failing(self, error: RecordError | None) -> Iterator[None]:
+        """Within the block, every create, update and delete fails with ``error`` (if given).
+
+        A ``record_error`` fault rule: the call is handled, its records are not written.
+        """
+        self.forced_error = error
+        try:
+            yield
+        finally:
+            self.forced_error = None
+
     def _transient_fault(self) -> None:
+        if self.forced_error is not None:
+            error = self.forced_error
+            raise RecordError(error.status_code, error.message, list(error.fields))
         if self.lock_row_failures > 0:
             self.lock_row_failures -= 1
             raise RecordError(
@@ -382,6 +399,7 @@ class RecordWriter:
             raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
         if current.get("IsDeleted") == 1:
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+        self._transient_fault()
         if not obj.deletable or obj.field("IsDeleted") is None:
             raise RecordError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support delete", []
