@@ -162,7 +162,10 @@ class SoqlStream(SalesforceStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """Read the stream; a spent API quota stops it cleanly (state saved, then the error).
+        """Read the stream; STATE every N records or T seconds, and before any error.
+
+        A spent API quota stops the stream cleanly (state saved, then the error); any other
+        Salesforce error also writes a STATE covering every record emitted before it is raised.
 
         Args:
             context: Stream partition context.
@@ -197,6 +200,9 @@ class SoqlStream(SalesforceStream):
                 )
             error.message += "; " + RESUME_HINT.format(stream=self.name)
             error.args = (error.message,)
+            raise
+        except SalesforceError:
+            self.flush_state()  # the run fails, but resumes after every record emitted
             raise
         finally:
             self._reader = None
