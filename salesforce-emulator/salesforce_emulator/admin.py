@@ -187,6 +187,80 @@ def admin_object(ctx: Ctx, object: str) -> Response:
     return json_response({"name": obj.name, **changes})
 
 
+FIELD_TYPES = frozenset(
+    {"string", "email", "phone", "url", "textarea", "int", "double", "currency", "percent"}
+    | {"boolean", "date", "datetime"}
+)
+"""Types a field added through the admin API may have."""
+EXTERNAL_ID_TYPES = frozenset({"string", "email", "int", "double"})
+"""Types Salesforce allows an External ID field to have (text, number, email)."""
+FIELD_SPEC_KEYS = {
+    "name": "name",
+    "type": "type",
+    "label": "label",
+    "length": "length",
+    "externalId": "external_id",
+    "external_id": "external_id",
+    "unique": "unique",
+    "caseSensitive": "case_sensitive",
+    "case_sensitive": "case_sensitive",
+    "nillable": "nillable",
+}
+"""Keys of a field spec (describe's camelCase or snake_case) and the FieldDef attribute."""
+
+
+def field_from_spec(obj: ObjectDef, body: Any) -> FieldDef:
+    """A custom field from ``{name, type, label?, length?, externalId?, unique?, caseSensitive?}``.
+
+    An External ID field is also an ``idLookup`` field, as on Salesforce.
+    """
+    if not isinstance(body, dict):
+        raise SalesforceApiError(400, "INVALID_FIELD", "A field spec is a JSON object")
+    unknown = sorted(set(body) - set(FIELD_SPEC_KEYS))
+    if unknown:
+        raise SalesforceApiError(400, "INVALID_FIELD", f"Unknown field spec keys: {unknown}")
+    spec = {FIELD_SPEC_KEYS[k]: v for k, v in body.items()}
+    name = str(spec.pop("name", ""))
+    sf_type = str(spec.pop("type", "string"))
+    if not name.endswith("__c") or not name[:-3].replace("_", "").isalnum():
+        raise SalesforceApiError(400, "INVALID_NAME", f"Custom field names end in __c: {name!r}")
+    if obj.field(name) is not None:
+        raise SalesforceApiError(
+            400, "DUPLICATE_DEVELOPER_NAME", f"Field {name} already exists on {obj.name}"
+        )
+    if sf_type not in FIELD_TYPES:
+        raise SalesforceApiError(
+            400, "INVALID_TYPE", f"Field type {sf_type!r}: expected one of {sorted(FIELD_TYPES)}"
+        )
+    if spec.get("external_id") and sf_type not in EXTERNAL_ID_TYPES:
+        raise SalesforceApiError(
+            400, "INVALID_TYPE", f"An External ID field is text, email or number, not {sf_type}"
+        )
+    flags = {k: bool(v) for k, v in spec.items() if k not in ("label", "length")}
+    extras: dict[str, Any] = {
+        "label": str(spec.get("label") or name[:-3].replace("_", " ")),
+        "id_lookup": flags.get("external_id", False),
+        **flags,
+    }
+    if "length" in spec:
+        extras["length"] = int(spec["length"])
+    return typed(name, sf_type, custom=True, **extras)
+
+
+def admin_fields(ctx: Ctx, object: str) -> Response:
+    """Add a custom field to an object (POST a field spec, see ``field_from_spec``).
+
+    The field is in describe, SOQL, writes, upserts and Bulk at once; ``unique`` is enforced
+    on create and update (``DUPLICATE_VALUE``), ignoring case unless ``caseSensitive``.
+    """
+    org = ctx.org
+    obj = org.object(object)
+    added = field_from_spec(obj, _body(ctx))
+    with org.transaction():
+        org.add_field(obj, added)
+    return json_response(added.describe(), 201)
+
+
 def admin_generate(ctx: Ctx, object: str) -> Response:
     """Append ``count`` generated rows to an object."""
     body = _body(ctx) or {}

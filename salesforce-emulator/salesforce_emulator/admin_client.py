@@ -75,6 +75,14 @@ class AdminClient:
         """Change ``queryable`` / ``bulk_supported`` of an object."""
         return dict(self._call("PATCH", f"objects/{name}", json=flags))
 
+    def add_field(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Add a custom field to object ``name``; returns its describe entry.
+
+        ``spec``: ``{"name": "Email_Key__c", "type": "email", "externalId": True,
+        "unique": True, "caseSensitive": False}`` (also ``label``, ``length``, ``nillable``).
+        """
+        return dict(self._call("POST", f"objects/{name}/fields", json=spec))
+
     def generate(self, name: str, count: int, seed: int = 42) -> dict[str, Any]:
         """Append generated rows to an object."""
         return dict(

@@ -84,6 +84,7 @@ class FieldDef:
     external_id: bool = False
     id_lookup: bool = False
     unique: bool = False
+    case_sensitive: bool = False
     custom: bool = False
 
     @property
@@ -128,7 +129,7 @@ class FieldDef:
             "calculated": self.calculated,
             "calculatedFormula": self.formula_sql if self.calculated else None,
             "cascadeDelete": False,
-            "caseSensitive": False,
+            "caseSensitive": self.case_sensitive,
             "compoundFieldName": self.compound_field_name,
             "createable": self.createable,
             "custom": self.custom,
@@ -247,6 +248,10 @@ class ObjectDef:
             "undeletable": self.deletable,
             "updateable": self.updateable,
         }
+
+    def with_field(self, added: FieldDef) -> ObjectDef:
+        """The object with one more field (appended to describe's field list)."""
+        return replace(self, fields=(*self.fields, added), _by_name={})
 
     def describe_details(self) -> dict[str, object]:
         """What ``sobjects/{X}/describe`` adds to the global entry (fields, layouts...)."""

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from salesforce_common.api_limits import COLLECTION_RECORDS, COMPOSITE_SUBREQUES
 from salesforce_common.soql import quote_string
 from werkzeug.wrappers import Request, Response
 
+from salesforce_emulator.catalog import FieldDef
 from salesforce_emulator.exceptions import (
     OAuthError,
     SalesforceApiError,
@@ -25,7 +27,7 @@ from salesforce_emulator.exceptions import (
 from salesforce_emulator.models.auth import ORG_ID, Session
 from salesforce_emulator.models.bulk import IngestJob, QueryJob
 from salesforce_emulator.models.org import API_VERSIONS, Org
-from salesforce_emulator.models.records import RecordError, WriteOptions
+from salesforce_emulator.models.records import RecordError, WriteOptions, coerce_value
 from salesforce_emulator.serialize import (
     data_path,
     describe_body,
@@ -39,6 +41,7 @@ from salesforce_emulator.serialize import (
 from salesforce_emulator.values import format_datetime, parse_datetime
 
 Job = TypeVar("Job", QueryJob, IngestJob)
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -292,6 +295,58 @@ def record_by_external_id(ctx: Ctx, version: str, object: str, field: str, value
     return json_response({"id": new_id, "success": True, "errors": [], "created": True}, 201)
 
 
+def ui_api_records(ctx: Ctx, version: str) -> Response:
+    """``POST ui-api/records``: create one record, answered as a record representation.
+
+    With an ``Idempotency-Key`` header, a repeated request with the same key (same user) gets
+    the first successful answer again and creates nothing; keys live until the org is reset.
+    """
+    key = ctx.request.headers.get("Idempotency-Key", "").strip()
+    cache_key = (ctx.user_id, "ui-api/records", key)
+    if key and cache_key in ctx.org.idempotent_answers:
+        status, body = ctx.org.idempotent_answers[cache_key]
+        return Response(body, status=status, mimetype="application/json")
+    request = ctx.json_object()
+    api_name, fields = request.get("apiName"), request.get("fields")
+    if not isinstance(api_name, str) or not api_name or not isinstance(fields, dict):
+        raise SalesforceApiError(
+            400, "INVALID_INPUT", "The request body needs apiName and a fields object"
+        )
+    obj = ctx.org.object(api_name)
+    try:
+        with ctx.org.transaction():
+            record_id = ctx.org.writer.create(obj, fields, ctx.write_options())
+    except RecordError as err:
+        raise err.as_api_error() from None
+    [created] = _select_all(ctx, obj.name, f"Id = {quote_string(record_id)}", None)
+    response = json_response(record_representation(obj.name, created), 201)
+    if key:
+        ctx.org.idempotent_answers[cache_key] = (response.status_code, response.get_data())
+    return response
+
+
+def record_representation(api_name: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A UI API record: every scalar field as ``{"displayValue": null, "value": ...}``."""
+    stamp = str(record.get("SystemModstamp") or "")
+    return {
+        "apiName": api_name,
+        "childRelationships": {},
+        "eTag": hashlib.md5(json.dumps(record).encode(), usedforsecurity=False).hexdigest(),
+        "fields": {
+            name: {"displayValue": None, "value": value}
+            for name, value in record.items()
+            if name != "attributes" and not isinstance(value, dict)
+        },
+        "id": record["Id"],
+        "lastModifiedById": record.get("LastModifiedById"),
+        "lastModifiedDate": record.get("LastModifiedDate"),
+        "recordTypeId": None,
+        "recordTypeInfo": None,
+        "systemModstamp": stamp or None,
+        "weakEtag": int(parse_datetime(stamp).timestamp() * 1000) if stamp else 0,
+    }
+
+
 def _replication_window(ctx: Ctx) -> tuple[dt.datetime, dt.datetime]:
     """The ``start`` and ``end`` of ``deleted``/``updated``, checked as Salesforce checks them."""
     try:
@@ -496,31 +551,56 @@ def composite_sobjects(ctx: Ctx, version: str) -> Response:
             for r in records
         ]
     options = ctx.write_options()
-    results: list[dict[str, Any]] = []
+
+    def write(item: tuple[str | None, Any]) -> dict[str, Any]:
+        type_name, record = item
+        return _collection_write(ctx, method, type_name, record, options)
+
+    def failed(item: tuple[str | None, Any], err: RecordError) -> dict[str, Any]:
+        record = item[1]
+        failed_id = (record.get("id") or record.get("Id")) if isinstance(record, dict) else None
+        return {"id": failed_id, "success": False, "errors": [err.as_dict()]}
+
+    return json_response(_write_collection(ctx, actions, all_or_none, write, failed))
+
+
+def _write_collection(
+    ctx: Ctx,
+    items: list[Item],
+    all_or_none: bool,
+    write: Callable[[Item], dict[str, Any]],
+    failed: Callable[[Item, RecordError], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One result per item, in order; each item in its own savepoint, all undone on allOrNone.
+
+    ``write`` answers a success or raises RecordError, which ``failed`` turns into a result.
+    With ``allOrNone`` and any failure, nothing is written: the failures keep their errors, the
+    others fail with ``ALL_OR_NONE_OPERATION_ROLLED_BACK``.
+    """
     org = ctx.org
+    results: list[dict[str, Any]] = []
     try:
         with org.transaction():
-            for type_name, item in actions:
+            for item in items:
                 try:
                     with org.savepoint():
-                        results.append(_collection_write(ctx, method, type_name, item, options))
+                        results.append(write(item))
                 except RecordError as err:
-                    failed_id = (
-                        (item.get("id") or item.get("Id")) if isinstance(item, dict) else None
-                    )
-                    results.append({"id": failed_id, "success": False, "errors": [err.as_dict()]})
+                    results.append(failed(item, err))
             if all_or_none and any(not r["success"] for r in results):
                 raise _RolledBackError  # noqa: TRY301 - undoes the transaction
     except _RolledBackError:
         results = [
             {
+                **result,
                 "id": None,
                 "success": False,
-                "errors": r["errors"] if not r["success"] else [ROLLED_BACK],
+                "errors": result["errors"] if not result["success"] else [ROLLED_BACK],
+                **({"created": False} if "created" in result else {}),
             }
-            for r in results
+            for result in results
         ]
-    return json_response(results)
+    return results
 
 
 def _collection_write(
@@ -549,6 +629,87 @@ def _collection_write(
     org.writer.update(obj, record_id, {k: v for k, v in item.items() if k.lower() != "id"}, options)
     full = org.writer.get_raw(obj, record_id)
     return {"id": full["Id"] if full else record_id, "success": True, "errors": []}
+
+
+def composite_sobjects_upsert(ctx: Ctx, version: str, object: str, field: str) -> Response:
+    """``PATCH composite/sobjects/{X}/{ExternalIdField}``: upsert up to 200 records.
+
+    Each record names its object in ``attributes.type`` and carries the external id; the
+    answer is one ``{id, success, created, errors}`` per record, in order. A value matching
+    several records, or given twice in the request, fails with ``DUPLICATE_EXTERNAL_ID``.
+    """
+    obj = ctx.org.object(object)
+    ext = obj.field(field)
+    if ext is None or not ext.external_id:
+        raise SalesforceApiError(
+            400,
+            "INVALID_FIELD",
+            f"Field name provided, {field} is not an External ID or indexed field for {obj.name}",
+        )
+    records, all_or_none = _collection_records(ctx)
+    options = ctx.write_options()
+    repeated = _repeated_keys(records, ext)
+
+    def write(record: Any) -> dict[str, Any]:
+        if not isinstance(record, dict):
+            raise RecordError("JSON_PARSER_ERROR", "Each record must be a JSON object")
+        type_name = (record.get("attributes") or {}).get("type")
+        if not type_name:
+            raise RecordError("INVALID_TYPE", "Must send a concrete entity type.")
+        if str(type_name).lower() != obj.name.lower():
+            raise RecordError(
+                "INVALID_TYPE", f"Record type {type_name} does not match the sObject {obj.name}"
+            )
+        value = next((v for k, v in record.items() if k.lower() == ext.name.lower()), None)
+        if value in (None, ""):
+            raise RecordError("MISSING_ARGUMENT", f"{ext.name} not specified", [ext.name])
+        key = coerce_value(ext, value)
+        if _key_text(key, ext) in repeated:
+            raise RecordError(
+                "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [ext.name]
+            )
+        values = {k: v for k, v in record.items() if k != "attributes"}
+        matches = ctx.org.writer.ids_with_value(obj, ext.name, key, include_deleted=False)
+        if len(matches) > 1:
+            raise RecordError(
+                "DUPLICATE_EXTERNAL_ID",
+                f"{ext.name}: more than one record found for external id field: {matches}",
+                [ext.name],
+            )
+        if matches:
+            ctx.org.writer.update(obj, matches[0], values, options)
+            return {"id": matches[0], "success": True, "errors": [], "created": False}
+        new_id = ctx.org.writer.create(obj, values, options)
+        return {"id": new_id, "success": True, "errors": [], "created": True}
+
+    def failed(record: Any, err: RecordError) -> dict[str, Any]:
+        return {"id": None, "success": False, "errors": [err.as_dict()], "created": False}
+
+    return json_response(_write_collection(ctx, records, all_or_none, write, failed))
+
+
+def _key_text(value: Any, ext: FieldDef) -> str:
+    """An external id as compared: text folds case unless the field is case-sensitive."""
+    text = str(value)
+    return text if ext.case_sensitive or not ext.is_text else text.lower()
+
+
+def _repeated_keys(records: list[Any], ext: FieldDef) -> set[str]:
+    """External ids given more than once in one request."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        value = next((v for k, v in record.items() if k.lower() == ext.name.lower()), None)
+        if value in (None, ""):
+            continue
+        try:
+            key = _key_text(coerce_value(ext, value), ext)
+        except RecordError:
+            continue
+        (repeated if key in seen else seen).add(key)
+    return repeated
 
 
 def composite_sobjects_get(ctx: Ctx, version: str, object: str) -> Response:

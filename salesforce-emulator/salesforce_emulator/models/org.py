@@ -12,7 +12,7 @@ from typing import Any
 
 from salesforce_common.api_limits import BULK_QUERY_JOBS_PER_DAY, QUERY_PAGE_ROWS
 
-from salesforce_emulator.catalog import Catalog, ObjectDef, demo_catalog
+from salesforce_emulator.catalog import Catalog, FieldDef, ObjectDef, demo_catalog
 from salesforce_emulator.exceptions import SalesforceApiError
 from salesforce_emulator.faults import FaultInjector
 from salesforce_emulator.models.auth import AuthState, ConnectedApp
@@ -82,6 +82,8 @@ class Org:
         self.daily_api_limit = daily_api_limit
         self.api_used = 0
         self.calls: Counter[str] = Counter()
+        self.idempotent_answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
+        """First answers to UI API writes by (user Id, resource, ``Idempotency-Key``)."""
         self.conn.execute(ID_COUNTERS_DDL)
         self.conn.execute(DELETED_LOG_DDL)
         for obj in self.catalog:
@@ -97,6 +99,17 @@ class Org:
         """Add an object (e.g. a custom object defined by a test) and its table."""
         self.catalog.add(obj)
         self._create_table(obj)
+
+    def add_field(self, obj: ObjectDef, added: FieldDef) -> ObjectDef:
+        """Give an object a new stored field (a column, indexed when it is a lookup key)."""
+        table, column = quote(obj.name), quote(added.name)
+        self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {added.sql_type}")
+        if added.external_id or added.unique:
+            index = quote(f"ix_{obj.name}_{added.name}")
+            self.conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({column})")
+        changed = obj.with_field(added)
+        self.catalog.add(changed)
+        return changed
 
     def row_count(self, obj: ObjectDef) -> int:
         """Rows stored for an object (deleted ones included)."""
@@ -273,10 +286,11 @@ class Org:
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def reset(self) -> None:
-        """Forget usage counts, faults, cursors and jobs (data stays)."""
+        """Forget usage counts, faults, cursors, jobs and idempotency keys (data stays)."""
         self.api_used = 0
         self.calls.clear()
         self.faults.clear()
         self.queries.expire_all()
         self.bulk.query_jobs.clear()
         self.bulk.ingest_jobs.clear()
+        self.idempotent_answers.clear()

@@ -242,8 +242,10 @@ class RecordWriter:
             value = record.get(f.name)
             if not f.unique or value is None:
                 continue
+            collate = " COLLATE BINARY" if f.case_sensitive else ""
             clash = self.conn.execute(
-                f'SELECT "Id" FROM {quote(obj.name)} WHERE {quote(f.name)} = ? AND "Id" != ?',
+                f'SELECT "Id" FROM {quote(obj.name)} WHERE {quote(f.name)} = ?{collate} '
+                'AND "Id" != ?',
                 (value, record_id),
             ).fetchone()
             if clash:
@@ -416,10 +418,16 @@ class RecordWriter:
     def ids_with_value(
         self, obj: ObjectDef, field_name: str, value: Any, *, include_deleted: bool
     ) -> list[str]:
-        """Ids of the rows whose ``field_name`` equals ``value`` (an external id lookup)."""
+        """Ids of the rows whose ``field_name`` equals ``value`` (an external id lookup).
+
+        Text compares ignoring case unless the field is case-sensitive.
+        """
         live = "" if include_deleted else ' AND "IsDeleted" = 0'
+        f = obj.field(field_name)
+        collate = " COLLATE BINARY" if f is not None and f.case_sensitive else ""
         rows = self.conn.execute(
-            f'SELECT "Id" FROM {quote(obj.name)} WHERE {quote(field_name)} = ?{live}', (value,)
+            f'SELECT "Id" FROM {quote(obj.name)} WHERE {quote(field_name)} = ?{collate}{live}',
+            (value,),
         )
         return [row[0] for row in rows]
 
