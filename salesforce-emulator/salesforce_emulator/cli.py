@@ -14,6 +14,8 @@ from typing import Any
 
 from salesforce_common.api_limits import QUERY_PAGE_ROWS
 
+from salesforce_emulator.admin import field_from_spec
+from salesforce_emulator.faults import FAULT_KINDS
 from salesforce_emulator.models.org import DEFAULT_DAILY_API_LIMIT, DEMO, Org
 from salesforce_emulator.server import EmulatorServer
 
@@ -52,7 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="JSON",
-        help='a fault rule, e.g. \'{"endpoint": "query", "status": 503, "times": 2}\' (repeatable)',
+        help="a fault rule (repeatable), e.g. "
+        '\'{"endpoint": "query", "status": 503, "times": 2}\' or '
+        '\'{"endpoint": "query_more", "kind": "truncate", "cut": "mid_value"}\'; kinds: '
+        + ", ".join(FAULT_KINDS),
+    )
+    serve.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="OBJECT=JSON",
+        help='add a custom field (repeatable), e.g. \'Contact={"name": "Email_Key__c", '
+        '"type": "email", "externalId": true, "unique": true}\'',
     )
     serve.add_argument(
         "--write-config", type=Path, help="write a tap/target config for this org to FILE"
@@ -111,6 +124,11 @@ def serve(args: argparse.Namespace) -> int:
     org.queries.query_timeout_rows = args.query_timeout_rows
     for spec in args.fault:
         org.faults.add(json.loads(spec))
+    for entry in args.field:
+        object_name, _, spec = entry.partition("=")
+        obj = org.object(object_name)
+        with org.transaction():
+            org.add_field(obj, field_from_spec(obj, json.loads(spec)))
     server = EmulatorServer(org, args.host, args.port)
     if args.write_config:
         args.write_config.write_text(json.dumps(demo_config(server.url), indent=2) + "\n")

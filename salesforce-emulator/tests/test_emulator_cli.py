@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from salesforce_emulator.admin_client import AdminClient
 
@@ -123,3 +124,29 @@ def test_empty_org(tmp_path):
         session = login(config)
         assert count(session, url, "Account") == 0
         assert count(session, url, "Contact") == 0
+
+
+def test_serve_with_new_fault_kinds_and_an_added_field(tmp_path):
+    faults = [
+        json.dumps({"endpoint": "query", "kind": "echo", "times": 1}),
+        json.dumps({"endpoint": "describe", "kind": "truncate", "cut": 0.5, "times": 1}),
+    ]
+    field = 'Contact={"name": "Email_Key__c", "type": "email", "externalId": true, "unique": true}'
+    args = ["--scale", "300", "--fault", faults[0], "--fault", faults[1], "--field", field]
+    with serving(tmp_path, *args) as (url, config):
+        session = login(config)
+        base = f"{url}/services/data/v64.0"
+        echoed = session.get(f"{base}/query", params={"q": "SELECT Id FROM Account"}, timeout=10)
+        assert echoed.status_code == 500
+        assert "Authorization: Bearer " in echoed.json()[0]["message"]
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            session.get(f"{base}/sobjects/Contact/describe", timeout=10)
+        fields = session.get(f"{base}/sobjects/Contact/describe", timeout=10).json()["fields"]
+        assert [f["externalId"] for f in fields if f["name"] == "Email_Key__c"] == [True]
+        upsert = session.patch(
+            f"{base}/composite/sobjects/Contact/Email_Key__c",
+            json={"records": [{"attributes": {"type": "Contact"}, "Email_Key__c": "k@x.io",
+                               "LastName": "K"}]},
+            timeout=10,
+        )  # fmt: skip
+        assert upsert.json()[0]["created"] is True

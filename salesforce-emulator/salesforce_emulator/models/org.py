@@ -103,7 +103,9 @@ class Org:
     def add_field(self, obj: ObjectDef, added: FieldDef) -> ObjectDef:
         """Give an object a new stored field (a column, indexed when it is a lookup key)."""
         table, column = quote(obj.name), quote(added.name)
-        self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {added.sql_type}")
+        existing = {row[1].lower() for row in self.conn.execute(f"PRAGMA table_info({table})")}
+        if added.name.lower() not in existing:  # a reused database file may have it already
+            self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {added.sql_type}")
         if added.external_id or added.unique:
             index = quote(f"ix_{obj.name}_{added.name}")
             self.conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({column})")
