@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import logging
 import socket
 from collections.abc import Callable, Iterator, Mapping
@@ -15,6 +16,7 @@ import requests
 import urllib3
 
 from salesforce_common.auth import AuthFlow, build_flow
+from salesforce_common.bodies import ACCEPT_GZIP, BODY_ERRORS, TruncatedBodyError, complete_body
 from salesforce_common.errors import (
     ConfigError,
     ForeignHostError,
@@ -118,6 +120,23 @@ def _network_message(exc: BaseException, url: str) -> str:
     if reason is not None:
         return f"{where} {reason}: check the domain setting and the network"
     return f"connection to {where} failed ({type(exc).__name__})"
+
+
+INCOMPLETE_BODY_ERRORS: tuple[type[Exception], ...] = (*BODY_ERRORS, TruncatedBodyError, ValueError)
+"""A body that broke off, was cut short, or does not decode as one JSON document."""
+BODY_ATTEMPTS = 5
+"""Requests of one JSON resource whose body arrives incomplete, before the read fails."""
+
+
+def _incomplete_reason(exc: Exception) -> str:
+    """What was wrong with a body, in a few words."""
+    if isinstance(exc, TruncatedBodyError):
+        return exc.message
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not complete JSON: {exc.msg} at byte {exc.pos}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return f"the connection broke off ({type(exc).__name__})"
 
 
 class SalesforceSession:
@@ -235,17 +254,79 @@ class SalesforceSession:
         with self._redacted_errors():
             return self._request(method.upper(), path, retry=retry, **kwargs)
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET a resource and decode its JSON body.
+    def get_json(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        parse_float: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """GET a resource and decode its JSON body, checked complete (see :meth:`read_json`).
 
         Args:
             path: As for :meth:`request`.
             params: Query parameters.
+            parse_float: Decoder of JSON numbers with a fraction (e.g. ``decimal.Decimal``).
 
         Returns:
             The decoded JSON.
         """
-        return self.request("GET", path, params=params).json()
+        return self.read_json("GET", path, params=params, parse_float=parse_float)[1]
+
+    def read_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse_float: Callable[[str], Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[requests.Response, Any]:
+        """Send a read and decode its JSON body, requesting it again while it arrives cut short.
+
+        The body is requested gzip and read whole by :func:`~.bodies.complete_body` (gzip
+        trailer and ``Content-Length`` checked), then decoded; a body that breaks off, is cut
+        short or is not one complete JSON document is requested again (a read may be
+        repeated, e.g. a ``nextRecordsUrl`` page), :data:`BODY_ATTEMPTS` times at most. Never
+        use it for a write: a write whose answer was cut has an unknown outcome.
+
+        Args:
+            method: ``GET``, or ``POST`` for a read such as ``composite/batch``.
+            path: As for :meth:`request`.
+            parse_float: Decoder of JSON numbers with a fraction.
+            headers: Extra request headers.
+            **kwargs: Passed to :meth:`request` (``params``, ``json``, ``data``).
+
+        Returns:
+            The response (its body consumed) and the decoded JSON.
+
+        Raises:
+            TransientError: The body arrived incomplete :data:`BODY_ATTEMPTS` times in a row.
+        """
+        for attempt in range(1, BODY_ATTEMPTS + 1):
+            response = self.request(
+                method, path, headers={**(headers or {}), **ACCEPT_GZIP}, stream=True, **kwargs
+            )
+            try:
+                return response, json.loads(complete_body(response), parse_float=parse_float)
+            except INCOMPLETE_BODY_ERRORS as exc:
+                where = urlsplit(response.url or path).path
+                reason = _incomplete_reason(exc)
+                if attempt >= BODY_ATTEMPTS:
+                    raise TransientError(
+                        f"{method.upper()} {where}: the response body arrived incomplete "
+                        f"{attempt} times in a row (last: {reason}); re-run to try again"
+                    ) from None
+                logger.warning(
+                    "%s %s: the response body arrived incomplete (%s); requesting it again "
+                    "(attempt %d of %d)",
+                    method.upper(),
+                    where,
+                    reason,
+                    attempt + 1,
+                    BODY_ATTEMPTS,
+                )
+        raise AssertionError  # pragma: no cover (the loop returns or raises)
 
     def refresh_api_usage(self) -> ApiUsage | None:
         """Read the org's daily API usage from ``GET limits`` (one API call).

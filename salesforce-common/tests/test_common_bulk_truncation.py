@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import urllib3
 from salesforce_common import SalesforceError, SalesforceSession
+from salesforce_common.bodies import TruncatedBodyError, complete_body
 from salesforce_common.bulk import BulkQueryClient, BulkShortReadError
-from salesforce_common.bulk.query import PAGE_READ_ATTEMPTS, TruncatedBodyError, complete_body
+from salesforce_common.bulk.query import PAGE_READ_ATTEMPTS
 
 JOB = "750000000000001AAA"
 PAGE_1 = b'Id,Name,Region\n001A,Acme,EMEA\n001B,"Quote ""q"", comma, and\nnewline",APAC\n'

@@ -1,6 +1,6 @@
 """REST plumbing of the streams: HTTP through the shared ``SalesforceSession``, paging.
 
-Query pages are read whole and checked complete by :func:`~.json_bodies.get_complete_json`
+Query pages are read whole and checked complete by ``SalesforceSession.read_json``
 before the SDK sees them (a page cut short is requested again).
 """
 
@@ -16,7 +16,6 @@ from salesforce_common import SalesforceError
 from singer_sdk.pagination import BaseHATEOASPaginator
 from typing_extensions import override
 
-from tap_salesforce_plus.json_bodies import get_complete_json
 from tap_salesforce_plus.sdk_compat import BookmarkHook
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ class SessionTransport(requests.Session):
     401 for refreshable flows, retries with backoff, ``Sforce-Limit-Info`` tracking, the
     API-quota guard, timeouts, typed one-line errors).
 
-    The body of each response is read and decoded here (:func:`get_complete_json`), so a
+    The body of each response is read and decoded here (``SalesforceSession.read_json``), so a
     page cut short is requested again before the SDK sees it; :attr:`decoded` keeps the
     decoded body of the last response for :meth:`SalesforceStream.page_body`.
 
@@ -106,13 +105,12 @@ class SessionTransport(requests.Session):
             for name, value in request.headers.items()
             if name.lower() not in _DROPPED_HEADERS
         }
-        response, body = get_complete_json(
-            self.sf_session,
+        response, body = self.sf_session.read_json(
             request.method or "GET",
             request.url or "",
-            logger=self.logger,
             headers=headers,
             data=request.body,
+            parse_float=decimal.Decimal,
         )
         self.decoded = (response, body)
         return response

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Container, Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tap_salesforce_plus.json_bodies import read_json
 from tap_salesforce_plus.schema import PRIMARY_KEY
 from tap_salesforce_plus.values import normalize_datetime
 
@@ -69,10 +69,10 @@ def deleted_records(
         )
     if start >= until:
         return
-    body = read_json(
-        session,
+    body = session.get_json(
         f"sobjects/{object_name}/deleted/",
-        params={"start": _iso(start), "end": _iso(until)},
+        {"start": _iso(start), "end": _iso(until)},
+        parse_float=Decimal,
     )
     for entry in body.get("deletedRecords") or []:
         record_id = str(entry.get("id"))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesforce_common import SalesforceError
 from salesforce_common.errors import one_line
-
-from tap_salesforce_plus.json_bodies import get_complete_json, read_json
 
 if TYPE_CHECKING:
     from salesforce_common import SalesforceSession
@@ -40,7 +39,7 @@ def global_describe(session: SalesforceSession) -> list[dict[str, Any]]:
     Returns:
         One entry per object: ``name``, ``queryable``, ``custom``, ...
     """
-    return list(read_json(session, "sobjects").get("sobjects") or [])
+    return list(session.get_json("sobjects", parse_float=Decimal).get("sobjects") or [])
 
 
 def _chunks(names: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -85,7 +84,7 @@ def describe_objects(session: SalesforceSession, names: Sequence[str]) -> Descri
                 {"method": "GET", "url": f"{base}/{name}/describe"} for name in chunk
             ],
         }
-        answer = get_complete_json(session, "POST", "composite/batch", json=body)[1]
+        answer = session.read_json("POST", "composite/batch", json=body, parse_float=Decimal)[1]
         results = answer.get("results") or []
         if len(results) != len(chunk):
             raise SalesforceError(

@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesforce_common import (
@@ -32,7 +33,6 @@ from salesforce_common.api_limits import HEADER_ALLOWANCE, MAX_URI_BYTES
 from salesforce_common.soql import format_query
 
 from tap_salesforce_plus.fields import FieldFilter
-from tap_salesforce_plus.json_bodies import read_json
 from tap_salesforce_plus.progress import ReadProgress
 from tap_salesforce_plus.schema import PRIMARY_KEY
 from tap_salesforce_plus.soql import count_query, query_uri_bytes, read_query, uri_term_bytes
@@ -75,7 +75,9 @@ def count_rows(
         until=window.until,
     )
     try:
-        body = read_json(session, resource, {"q": format_query(count_query(query))})
+        body = session.get_json(
+            resource, {"q": format_query(count_query(query))}, parse_float=Decimal
+        )
     except QueryTimeoutError:
         return None
     return int(body.get("totalSize") or 0)
@@ -200,7 +202,9 @@ class RestRead:
         query = read_query(self.source.base_query, [key], replication_key=key)
         statement = format_query(dataclasses.replace(query, limit=1))
         try:
-            records = read_json(self.session, self.resource, {"q": statement}).get("records")
+            records = self.session.get_json(
+                self.resource, {"q": statement}, parse_float=Decimal
+            ).get("records")
         except QueryTimeoutError:
             return EPOCH
         value = records[0].get(key) if records else None

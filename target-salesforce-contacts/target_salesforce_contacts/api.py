@@ -19,8 +19,6 @@ COLLECTION_LIMIT = COLLECTION_RECORDS
 """Records per sObject collection call."""
 
 DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
-READ_TRIES = 3
-"""Reads of a lookup page whose body arrived cut short (not JSON): tries in all."""
 
 
 def decoded(response: requests.Response) -> Any:
@@ -105,15 +103,8 @@ class ContactsApi:
             page = self._read(str(next_url), None)
 
     def _read(self, path: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        """GET a JSON resource; a body cut short is read again (a read is idempotent)."""
-        for attempt in range(1, READ_TRIES + 1):
-            try:
-                return dict(decoded(self.session.request("GET", path, params=params)))
-            except TransientError:
-                if attempt == READ_TRIES:
-                    raise
-                self.sleep(0.2 * attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        """GET a JSON page, checked complete (a page cut short is read again by the session)."""
+        return dict(self.session.get_json(path, params))
 
     def find_by_email(
         self, emails: Sequence[str], fields: Sequence[str] | set[str] = ()

@@ -22,14 +22,19 @@ import csv
 import io
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import requests
-import urllib3
 
+from salesforce_common.bodies import (
+    ACCEPT_GZIP,
+    BODY_ERRORS,
+    CHUNK_BYTES,
+    BodyReader,
+    TruncatedBodyError,
+)
 from salesforce_common.bulk.jobs import csv_job_body, delete_job, raise_if_failed, wait_for_job
 from salesforce_common.errors import SalesforceError
 from salesforce_common.polling import PollSchedule
@@ -47,136 +52,6 @@ END_LOCATOR = "null"
 PAGE_READ_ATTEMPTS = 5
 """Reads of one result page whose body breaks off or is cut short (rows already read are
 skipped on each new read) before giving up with an error."""
-ACCEPT_GZIP = {"Accept-Encoding": "gzip"}
-"""Request headers asking for a gzip body: smaller, and its trailer proves it complete."""
-CHUNK_BYTES = 64 * 1024
-"""Bytes read from the network at a time."""
-BODY_ERRORS: tuple[type[Exception], ...] = (
-    urllib3.exceptions.HTTPError,
-    requests.RequestException,
-    OSError,
-)
-"""Errors of a body that breaks off while it is read (a dropped or reset connection)."""
-
-
-class TruncatedBodyError(SalesforceError):
-    """A response body ended before its end, or is not what it claims to be.
-
-    Raised for a body shorter than its ``Content-Length``, a gzip body without its trailer
-    (or not gzip at all), a CSV body whose last row has no line ending or that is cut inside
-    a quoted value, and a page holding fewer rows than its ``Sforce-NumberOfRecords``.
-    """
-
-
-class BodyReader(io.RawIOBase):
-    """A response body as a binary stream: decompressed here, and checked complete at its end.
-
-    Reads the raw bytes (``decode_content=False``), inflates a ``Content-Encoding: gzip``
-    body with ``zlib`` and, once the connection has delivered everything, raises
-    :class:`TruncatedBodyError` unless the gzip stream reached its trailer and the byte count
-    matches ``Content-Length`` (when sent).
-
-    Args:
-        response: A response requested with ``stream=True``.
-
-    Attributes:
-        last_byte: The last byte of the decoded body read so far (``b""`` before any).
-    """
-
-    def __init__(self, response: requests.Response) -> None:
-        """Wrap the response's raw body."""
-        super().__init__()
-        self._raw = response.raw
-        self._chunks: Iterator[bytes] = response.raw.stream(CHUNK_BYTES, decode_content=False)
-        encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
-        if encoding not in {"gzip", "identity"}:
-            raise SalesforceError(
-                f"unexpected Content-Encoding {encoding!r} of a response (asked for gzip)"
-            )
-        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
-        length = (response.headers.get("Content-Length") or "").strip()
-        self._expected = int(length) if length.isdigit() else None
-        self._received = 0
-        self._pending = b""
-        self._ended = False
-        self.last_byte = b""
-
-    def readable(self) -> bool:
-        """Always True."""
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        """Fill ``buffer`` with decoded bytes; 0 at the (verified) end of the body.
-
-        Args:
-            buffer: A writable buffer.
-
-        Returns:
-            The number of bytes written.
-
-        Raises:
-            TruncatedBodyError: The body ended early (see the class docstring).
-        """
-        while not self._pending and not self._ended:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                self._pending = self._finish()
-                self._ended = True
-                break
-            self._received += len(chunk)
-            self._pending = self._inflate_chunk(chunk) if self._inflate else chunk
-        view = memoryview(buffer).cast("B")
-        size = min(len(view), len(self._pending))
-        view[:size] = self._pending[:size]
-        if size:
-            self.last_byte = self._pending[size - 1 : size]
-        self._pending = self._pending[size:]
-        return size
-
-    def _inflate_chunk(self, chunk: bytes) -> bytes:
-        assert self._inflate is not None
-        try:
-            return self._inflate.decompress(chunk)
-        except zlib.error as exc:
-            raise TruncatedBodyError(f"the gzip body is corrupt ({exc})") from None
-
-    def _finish(self) -> bytes:
-        """Check the body is complete; the decompressor's last bytes."""
-        if self._expected is not None and self._received != self._expected:
-            raise TruncatedBodyError(
-                f"the body held {self._received} of its {self._expected} bytes (Content-Length)"
-            )
-        if self._inflate is None:
-            return b""
-        tail = self._inflate.flush()
-        if not self._inflate.eof:
-            raise TruncatedBodyError(
-                f"the gzip body ended without its trailer after {self._received} bytes"
-            )
-        return tail
-
-
-def complete_body(response: requests.Response) -> bytes:
-    """Read a whole response body (requested with ``stream=True``), checked complete.
-
-    Args:
-        response: The response.
-
-    Returns:
-        The decoded body.
-
-    Raises:
-        TruncatedBodyError: The body ended early (gzip trailer or ``Content-Length``).
-        OSError: Or another of :data:`BODY_ERRORS`: the connection broke off.
-    """
-    try:
-        body = BodyReader(response)
-        data = body.read()
-    except BaseException:
-        response.close()
-        raise
-    response.raw.release_conn()
-    return data or b""
 
 
 class BulkShortReadError(SalesforceError):
