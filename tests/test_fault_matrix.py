@@ -227,10 +227,20 @@ TARGET_PATHS: dict[str, dict[str, Any]] = {
     "bulk_ingest": {"existing": 20, "settings": {}},
     # Updates only, through sObject collections (resent safely: they carry the Contact Id).
     "collections": {"existing": 40, "settings": {"bulk_threshold": 100_000}},
+    # Creates and updates as upserts on a unique external-ID field holding the email key.
+    "external_id_upsert": {"existing": 20, "settings": {"external_id_field": "Email_Key__c"}},
+}
+EMAIL_KEY_FIELD = {
+    "name": "Email_Key__c",
+    "type": "email",
+    "externalId": True,
+    "unique": True,
+    "caseSensitive": False,
 }
 COMMIT_ENDPOINTS = {
     "bulk_ingest": {"endpoint": "bulk_ingest_job", "method": "PATCH"},
     "collections": {"endpoint": "composite_sobjects", "method": "PATCH"},
+    "external_id_upsert": {"endpoint": "composite_sobjects_upsert", "method": "PATCH"},
 }
 TRANSIENT_TARGET_FAULTS: dict[str, dict[str, Any]] = {
     "in_flight_at_timeout": {"kind": "latency", "delay": SLOW},
@@ -252,6 +262,7 @@ def people(count: int) -> list[dict[str, Any]]:
 
 
 def seed_existing(emulator: RunningEmulator, rows: list[dict[str, Any]]) -> None:
+    emulator.admin.add_field("Contact", EMAIL_KEY_FIELD)
     emulator.admin.insert(
         "Contact",
         [{"Email": r["email"].lower(), "LastName": r["last_name"], "Title": "old"} for r in rows],
