@@ -230,6 +230,36 @@ class StreamMapper:
         names.update(self.mapping.static)
         return names
 
+    def check_schema(self, properties: Iterable[str]) -> None:
+        """Fail before any write when a configured source property is not in the SCHEMA.
+
+        ``email_field`` and every ``field_mapping`` source must name a property of the
+        stream (their first path segment, for a dotted path). A SCHEMA without properties
+        is not checked (nothing to check against).
+
+        Args:
+            properties: The SCHEMA's top-level property names.
+
+        Raises:
+            MappingError: One line naming the stream, the setting and the missing property.
+        """
+        known = set(properties)
+        if not known:
+            return
+        listed = ", ".join(sorted(known)[:12]) + (", ..." if len(known) > 12 else "")
+        configured = self.mapping.email_path
+        if configured and configured.split(".")[0] not in known:
+            raise MappingError(
+                f"stream {self.stream}: email_field {configured!r} is not a property of its "
+                f"SCHEMA (properties: {listed}); set email_field to the property holding the email"
+            )
+        missing = sorted(src for src in self.mapping.explicit if src.split(".")[0] not in known)
+        if missing:
+            raise MappingError(
+                f"stream {self.stream}: field_mapping source(s) {', '.join(missing)} not in its "
+                f"SCHEMA (properties: {listed})"
+            )
+
     def observe(self, properties: Iterable[str]) -> None:
         """Take new top-level property names into the automatic mapping.
 

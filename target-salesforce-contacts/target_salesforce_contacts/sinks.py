@@ -46,7 +46,8 @@ class ContactsSink(RawRecordsSink):
 
         Raises:
             TypeError: The target holds no ``sync``.
-            MappingError: A mapped field is missing or not writable (before any write).
+            MappingError: A mapped field is missing or not writable, or ``email_field`` or a
+                ``field_mapping`` source is not a property of the stream (before any write).
         """
         if not isinstance(target, HasContactSync):
             raise TypeError(f"{type(self).__name__} needs a target with a `sync` (ContactSync)")
@@ -57,7 +58,9 @@ class ContactsSink(RawRecordsSink):
         self.selected = streams is None or stream_name in streams
         if self.selected:
             self.mapper = self.sync.mapper(stream_name)
-            self.mapper.observe((schema.get("properties") or {}).keys())
+            properties = (schema.get("properties") or {}).keys()
+            self.mapper.check_schema(properties)
+            self.mapper.observe(properties)
         else:
             self.logger.info("Stream '%s' is not in `streams`: ignoring its records", stream_name)
 

@@ -123,3 +123,32 @@ def test_a_new_dead_letter_file_and_the_plan_are_created_private(emulator, tmp_p
     dry = run_cli(target_config(emulator, tmp_path, dry_run=True), messages, tmp_path)
     assert dry.returncode == 0
     assert mode(tmp_path / "plan.jsonl") == 0o600
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"email_field": "work_email"}, "email_field 'work_email' is not a property"),
+        ({"email_field": "person.email"}, "email_field 'person.email' is not a property"),
+        ({"field_mapping": {"job.title": "Title"}}, "field_mapping source(s) job.title not in"),
+    ],
+)
+def test_a_configured_source_missing_from_the_schema_fails_before_any_write(
+    emulator, tmp_path, settings, named
+):
+    calls_before = emulator.admin.calls()["total"]
+    messages = [
+        schema("people", {"email": {"type": "string"}, "last_name": {"type": "string"}}),
+        record(person(1, "missing.example.com")),
+        state({"people": 1}),
+    ]
+    run = run_cli(target_config(emulator, tmp_path, **settings), messages, tmp_path)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    last = [line for line in run.stderr.splitlines() if line.strip()][-1]
+    assert "stream people" in last
+    assert named in last
+    assert run.stdout == ""  # no STATE passed on
+    writes = emulator.admin.calls()["by_endpoint"]
+    assert not any(k.startswith(("composite_sobjects", "bulk_ingest")) for k in writes)
+    assert emulator.admin.calls()["total"] - calls_before <= 3  # login, describe: no lookup
