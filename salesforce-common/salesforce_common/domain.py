@@ -48,7 +48,15 @@ def _shown(value: str) -> str:
     return "<hidden: contains '@'>" if "@" in value else repr(value)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine (``localhost``, 127.0.0.0/8, ``::1``).
+
+    Args:
+        host: A host name or IP address.
+
+    Returns:
+        True for loopback.
+    """
     if host == "localhost":
         return True
     try:
@@ -97,7 +105,7 @@ def parse_origin(value: str, setting: str = "domain") -> str:
         raise ConfigError(f"{bad}: missing or invalid host; {_HINT}")
     if parts.path not in {"", "/"} or parts.query or parts.fragment:
         raise ConfigError(f"{bad}: give only scheme, host and port, without a path or query")
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback(host):
         raise ConfigError(
             f"{setting} {_shown(value)} uses http://, which is only allowed for loopback hosts "
             "(127.0.0.1, ::1, localhost); use https://"

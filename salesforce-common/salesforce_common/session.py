@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import logging
 import socket
@@ -17,6 +16,7 @@ import urllib3
 
 from salesforce_common.auth import AuthFlow, build_flow
 from salesforce_common.bodies import ACCEPT_GZIP, BODY_ERRORS, TruncatedBodyError, complete_body
+from salesforce_common.domain import is_loopback
 from salesforce_common.errors import (
     ConfigError,
     ForeignHostError,
@@ -58,16 +58,6 @@ def _host_port(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{parts.hostname}:{port}"
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -481,7 +471,7 @@ class SalesforceSession:
             return (
                 attempts[0] >= UNREACHABLE_TRIES
                 and unreachable_reason(exc) is not None
-                and not _is_loopback(url)
+                and not is_loopback(urlsplit(url).hostname or "")
             )
 
         send = self._retrying(send_once, unreachable) if retry else send_once
