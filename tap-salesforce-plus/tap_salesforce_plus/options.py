@@ -16,6 +16,7 @@ from typing import Any
 from salesforce_common import ConfigError
 
 from tap_salesforce_plus.registry import TableRequest, parse_tables
+from tap_salesforce_plus.report_schema import ReportSpec, parse_reports
 from tap_salesforce_plus.values import parse_datetime
 
 DEFAULT_LOOKBACK_MINUTES = 5
@@ -92,6 +93,8 @@ class TapOptions:
         formula_refresh: How often formula fields are re-read (None: never).
         state_every_records: A stream emits STATE at least every this many records.
         state_every_seconds: ... and at least every this many seconds.
+        reports: Named report streams.
+        all_reports: ``*`` in ``reports``: every tabular report the user can see.
     """
 
     tables: TableRequest
@@ -107,6 +110,8 @@ class TapOptions:
     formula_refresh: dt.timedelta | None = None
     state_every_records: int = DEFAULT_STATE_EVERY_RECORDS
     state_every_seconds: float = DEFAULT_STATE_EVERY_SECONDS
+    reports: tuple[ReportSpec, ...] = ()
+    all_reports: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapOptions:
@@ -132,6 +137,7 @@ class TapOptions:
                     "such as 2024-01-01T00:00:00Z"
                 ) from None
         refresh = config.get("formula_refresh_hours")
+        reports, all_reports = parse_reports(config.get("reports"))
         return cls(
             tables=parse_tables(config.get("tables")),
             start_date=start_date,
@@ -152,4 +158,6 @@ class TapOptions:
             state_every_seconds=_setting(
                 config, "state_every_seconds", DEFAULT_STATE_EVERY_SECONDS
             ),
+            reports=reports,
+            all_reports=all_reports,
         )

@@ -48,6 +48,8 @@ STANDARD_TABLES: Mapping[str, str] = MappingProxyType(
 CUSTOM_PREFIX = "custom:"
 ALL_CUSTOM = "custom:*"
 ALL_STANDARD = "*"
+PICKLIST_VALUES = "picklist_values"
+"""Opt-in stream of the picklist values of the other tables (``picklists.py``)."""
 CUSTOM_OBJECT_SUFFIX = "__c"
 
 
@@ -72,11 +74,13 @@ class TableRequest:
         standard: Requested standard stream names, in order.
         custom: Object API names requested with ``custom:<Name>``, in order.
         all_custom: Whether ``custom:*`` was given.
+        picklist_values: Whether the ``picklist_values`` stream was asked for.
     """
 
     standard: tuple[str, ...]
     custom: tuple[str, ...] = ()
     all_custom: bool = False
+    picklist_values: bool = False
 
 
 _BY_OBJECT_NAME = {obj.lower(): stream for stream, obj in STANDARD_TABLES.items()}
@@ -88,8 +92,13 @@ def _unknown_table(entry: str) -> ConfigError:
     hint = f" (did you mean {close[0]}?)" if close else ""
     return ConfigError(
         f"tables: unknown table {entry!r}{hint}; use a standard table "
-        f"({', '.join(STANDARD_TABLES)}), * for all of them, custom:<ObjectApiName> or custom:*"
+        f"({', '.join(STANDARD_TABLES)}), * for all of them, custom:<ObjectApiName>, custom:* "
+        f"or {PICKLIST_VALUES}"
     )
+
+
+def _is_picklists(entry: object) -> bool:
+    return isinstance(entry, str) and entry.strip().lower() == PICKLIST_VALUES
 
 
 def parse_tables(entries: Sequence[str] | None) -> TableRequest:
@@ -97,8 +106,9 @@ def parse_tables(entries: Sequence[str] | None) -> TableRequest:
 
     Args:
         entries: The setting: standard table names (or their object API names, any case),
-            ``*`` (every standard table), ``custom:<ObjectApiName>`` or ``custom:*``.
-            None or empty means every standard table.
+            ``*`` (every standard table), ``custom:<ObjectApiName>``, ``custom:*`` or
+            ``picklist_values``. None or empty (or only ``picklist_values``) means every
+            standard table.
 
     Returns:
         The request, duplicates removed.
@@ -106,8 +116,16 @@ def parse_tables(entries: Sequence[str] | None) -> TableRequest:
     Raises:
         ConfigError: An unknown table name or an empty ``custom:`` entry (one line).
     """
+    picklists = any(
+        isinstance(e, str) and e.strip().lower() == PICKLIST_VALUES for e in entries or []
+    )
+    entries = [
+        e
+        for e in entries or []
+        if not (isinstance(e, str) and e.strip().lower() == PICKLIST_VALUES)
+    ]
     if not entries:
-        return TableRequest(standard=tuple(STANDARD_TABLES))
+        return TableRequest(standard=tuple(STANDARD_TABLES), picklist_values=picklists)
     standard: dict[str, None] = {}
     custom: dict[str, str] = {}
     all_custom = False
@@ -130,7 +148,7 @@ def parse_tables(entries: Sequence[str] | None) -> TableRequest:
             standard[_BY_OBJECT_NAME[entry.lower()]] = None
         else:
             raise _unknown_table(entry)
-    return TableRequest(tuple(standard), tuple(custom.values()), all_custom)
+    return TableRequest(tuple(standard), tuple(custom.values()), all_custom, picklists)
 
 
 def _is_custom_object(entry: Mapping[str, Any]) -> bool:

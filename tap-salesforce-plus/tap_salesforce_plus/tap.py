@@ -33,9 +33,11 @@ from tap_salesforce_plus.options import (
     MAX_STATE_EVERY_SECONDS,
     TapOptions,
 )
+from tap_salesforce_plus.picklists import PicklistStream
 from tap_salesforce_plus.query_streams import needed_objects, parse_query, query_source
 from tap_salesforce_plus.registry import STANDARD_TABLES, Table, resolve_tables
 from tap_salesforce_plus.relationships import parent_node, parent_objects
+from tap_salesforce_plus.reports import ReportStream, report_sources
 from tap_salesforce_plus.sdk_compat import TerminationHook
 from tap_salesforce_plus.sources import StreamSource, table_source
 from tap_salesforce_plus.state import check_state
@@ -45,11 +47,36 @@ from tap_salesforce_plus.termination import SignalSafeWriter, StopGuard, Stopper
 if TYPE_CHECKING:
     import click
     from salesforce_common.soql import Query
+    from singer_sdk import Stream
 
     from tap_salesforce_plus.options import QuerySpec
 
 NOT_BLANK = r"\S"
 """JSON-schema ``pattern`` of a string setting that must not be empty or blank."""
+MAX_REPORT_NAME = 255
+REPORT_ENTRY_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string", "pattern": r"^(\*|[A-Za-z][A-Za-z0-9_]*)$", "maxLength": 80},
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_REPORT_NAME},
+                "report_id": {"type": "string", "pattern": "^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$"},
+                "developer_name": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z][A-Za-z0-9_]*$",
+                    "maxLength": 80,
+                },
+                "unique_column": {"type": "string", "pattern": NOT_BLANK},
+                "replication_key": {"type": "string", "pattern": NOT_BLANK},
+            },
+            "required": ["name"],
+            "oneOf": [{"required": ["report_id"]}, {"required": ["developer_name"]}],
+            "additionalProperties": False,
+        },
+    ]
+}
+"""One ``reports`` entry: a developer name (or ``*``), or ``{name, report_id | developer_name}``."""
 MAX_RELATIONSHIP_DEPTH = 5
 """Salesforce allows five levels of parent relationships in a SOQL path."""
 
@@ -86,10 +113,16 @@ class TapSalesforcePlus(TerminationHook):
                 + "). Entries: a standard table name (or its object API name, e.g. "
                 "`Product2`), `*` for every standard table, `custom:<ObjectApiName>` for one "
                 "more object (stream name = the API name lower-cased, e.g. "
-                "`my__community_group__c`), or `custom:*` for every queryable custom object. "
-                "A table the org lacks is skipped with a warning."
+                "`my__community_group__c`), `custom:*` for every queryable custom object, or "
+                "`picklist_values`: a stream of every picklist value of the other tables' "
+                "picklist fields (dependent ones with their controlling values). A table the "
+                "org lacks is skipped with a warning."
             ),
-            examples=[["account", "contact", "custom:My__Community_Group__c"], ["*", "custom:*"]],
+            examples=[
+                ["account", "contact", "custom:My__Community_Group__c"],
+                ["*", "custom:*"],
+                ["account", "opportunity", "picklist_values"],
+            ],
         ),
         th.Property(
             "queries",
@@ -118,6 +151,32 @@ class TapSalesforcePlus(TerminationHook):
                         "replication_key": "SystemModstamp",
                     }
                 ]
+            ],
+        ),
+        th.Property(
+            "reports",
+            th.ArrayType(th.CustomType(REPORT_ENTRY_SCHEMA)),
+            description=(
+                "Report streams, read through the Analytics REST API: `{name, report_id}` or "
+                "`{name, developer_name}` each (a plain string is a developer name), with "
+                "optional `unique_column` (a detail column with a unique value per row, to "
+                "page past Salesforce's 2,000-row cut; default: the first Id, lookup or name "
+                "column) and `replication_key` (a date or datetime detail column: the tap "
+                "filters `greaterOrEqual` the bookmark). `*` adds every TABULAR report the "
+                "user can see. Stream name: `name` snake-cased. One record per detail row "
+                "(tabular, or summary reports' rows under every grouping); lookup columns "
+                "also give `<col>__label`, currency columns `<col>__currency`."
+            ),
+            examples=[
+                [
+                    {"name": "Open Deals", "developer_name": "Open_Deals"},
+                    {
+                        "name": "pipeline",
+                        "report_id": "00O5e000008abcdEAA",
+                        "unique_column": "OPPORTUNITY_ID",
+                    },
+                ],
+                ["*"],
             ],
         ),
         th.Property(
@@ -295,7 +354,7 @@ class TapSalesforcePlus(TerminationHook):
             ) from None
 
     @override
-    def discover_streams(self) -> list[SoqlStream]:
+    def discover_streams(self) -> list[Stream]:
         """Describe the org and build one stream per table and per query.
 
         One global describe, then per-object describes in batches of 25; with
@@ -318,7 +377,8 @@ class TapSalesforcePlus(TerminationHook):
         found = {name.lower(): body for name, body in describes.found.items()}
         parents = self._relationship_parents(tables, found)
         self._describe_parents(found, set(parents.values()), queries, queryable)
-        streams: list[SoqlStream] = []
+        streams: list[Stream] = []
+        table_describes: dict[str, dict[str, Any]] = {}
         for table in tables:
             describe = describes.found.get(table.object_name)
             if describe is None:
@@ -334,12 +394,27 @@ class TapSalesforcePlus(TerminationHook):
                 if stream == table.stream_name and obj.lower() in found
             ]
             streams.append(self._stream(SoqlStream, table_source(table, describe, options, nodes)))
+            table_describes[table.stream_name] = describe
             formulas = formula_source(table.stream_name, describe)
             if options.formula_refresh is not None and formulas is not None:
                 streams.append(self._stream(FormulaStream, formulas))
         for spec, query in queries:
             streams.append(self._stream(SoqlStream, query_source(spec, query, found)))
+        if options.tables.picklist_values:
+            streams.append(
+                PicklistStream(self, describes=table_describes, selected=self._table_selected)
+            )
+        taken = {stream.name for stream in streams}
+        for source in report_sources(
+            session, options.reports, options.all_reports, taken, self.logger
+        ):
+            streams.append(ReportStream(self, source=source, session=session))
         return streams
+
+    def _table_selected(self, stream_name: str) -> bool:
+        """Whether a table stream is selected in the catalog (picklist values follow it)."""
+        stream = self.streams.get(stream_name)
+        return stream is not None and stream.selected
 
     def _describe_parents(
         self,
