@@ -26,6 +26,8 @@ from typing import Any
 
 from salesforce_common import ConfigError
 
+from tap_salesforce_plus.values import normalize_datetime
+
 ALL_REPORTS = "*"
 MAX_DETAIL_ROWS = 2000
 """Detail rows Salesforce returns from one synchronous report run."""
@@ -79,7 +81,7 @@ class ReportSpec:
     @property
     def ref(self) -> str:
         """How the report is named in messages."""
-        target = self.report_id or self.developer_name
+        target = self.developer_name or self.report_id
         return f"report {self.name!r} ({target})" if target != self.name else f"report {target!r}"
 
 
@@ -223,11 +225,28 @@ class Column:
             out[self.prop] = _boolean(value)
         elif isinstance(value, Mapping | list):
             out[self.prop] = label
+        elif self.data_type == "datetime" and isinstance(value, str) and value:
+            out[self.prop] = normalize_datetime(value)
         else:
             out[self.prop] = None if value in ("", "-") else value
         if self.labelled:
             out[self.prop + LABEL_SUFFIX] = label
         return out
+
+
+def key_value(column: Column, value: str) -> str:
+    """A date or datetime in the form records carry (``2024-07-15``, ``...T20:18:56.000Z``).
+
+    Args:
+        column: A date or datetime column.
+        value: A value of it, a bookmark or a start date.
+
+    Returns:
+        The value, so that bookmarks, filters and records compare as strings.
+    """
+    if column.data_type == "date":
+        return value[:10]
+    return normalize_datetime(value)
 
 
 def _number(value: Any) -> Any:

@@ -10,6 +10,7 @@ paging past Salesforce's 2,000-row cut on a unique, sorted column.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from salesforce_common import ConfigError, SalesforceError
 from salesforce_common.soql import quote_string
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
 from tap_salesforce_plus.report_schema import (
@@ -33,6 +35,7 @@ from tap_salesforce_plus.report_schema import (
     detail_rows,
     find_column,
     greater_than,
+    key_value,
     paging_candidates,
     report_columns,
     report_schema,
@@ -42,6 +45,7 @@ from tap_salesforce_plus.report_schema import (
     strictly_ascending,
     unique_name,
 )
+from tap_salesforce_plus.values import format_datetime
 
 if TYPE_CHECKING:
     import logging
@@ -195,7 +199,7 @@ def describe_report(session: SalesforceSession, spec: ReportSpec, stream_name: s
     if report_format == MATRIX:
         raise _error(
             spec,
-            "is a MATRIX report, which has no detail rows; read a TABULAR or SUMMARY report",
+            "it is a MATRIX report, which has no detail rows; read a TABULAR or SUMMARY report",
         )
     columns = report_columns(describe)
     if not columns:
@@ -345,13 +349,21 @@ class ReportStream(Stream):
         tap: The tap.
         source: The described report.
         session: The org session.
+        start_date: The earliest replication-key value to read (``start_date`` setting).
     """
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, tap: Tap, *, source: ReportSource, session: SalesforceSession) -> None:
+    def __init__(
+        self,
+        tap: Tap,
+        *,
+        source: ReportSource,
+        session: SalesforceSession,
+        start_date: dt.datetime | None = None,
+    ) -> None:
         """Create the stream."""
-        self.source, self.sf_session = source, session
+        self.source, self.sf_session, self.start_date = source, session, start_date
         super().__init__(tap, schema=report_schema(source.columns), name=source.stream_name)
         self.primary_keys = (
             [source.page_column.prop] if source.spec.unique_column and source.page_column else []
@@ -372,13 +384,18 @@ class ReportStream(Stream):
             raise _access_error(source.spec, exc) from None
 
     def _start(self, context: Context | None) -> str | None:
+        """The bookmark, not before ``start_date``: the value rows must reach, if any."""
         key = self.source.key_column
-        if key is None:
+        if key is None or self.replication_method != REPLICATION_INCREMENTAL:
             return None
-        value = self.get_starting_replication_key_value(context)
-        if value is None:
-            return None
-        return str(value)[:10] if key.data_type == "date" else str(value)
+        state = self.get_context_state(context)
+        candidates = []
+        raw = state.get("replication_key_value")
+        if raw and state.get("replication_key") == key.prop:
+            candidates.append(key_value(key, str(raw)))
+        if self.start_date is not None:
+            candidates.append(key_value(key, format_datetime(self.start_date)))
+        return max(candidates) if candidates else None
 
     def pages(self, context: Context | None) -> Iterator[list[Mapping[str, Any]]]:
         """The detail rows of each run (see :func:`run_pages`).

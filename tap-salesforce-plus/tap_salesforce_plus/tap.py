@@ -408,7 +408,9 @@ class TapSalesforcePlus(TerminationHook):
         for source in report_sources(
             session, options.reports, options.all_reports, taken, self.logger
         ):
-            streams.append(ReportStream(self, source=source, session=session))
+            streams.append(
+                ReportStream(self, source=source, session=session, start_date=options.start_date)
+            )
         return streams
 
     def _table_selected(self, stream_name: str) -> bool:

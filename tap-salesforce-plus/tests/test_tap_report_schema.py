@@ -100,7 +100,7 @@ def test_row_record_splits_lookups_and_currency() -> None:
         "age": 3,
         "is_won": True,
         "close_date": "2024-07-15",
-        "created_date": "2024-07-15T20:18:56Z",
+        "created_date": "2024-07-15T20:18:56.000Z",
         "stage_name": "Prospecting",
         "email": None,
     }
