@@ -17,7 +17,7 @@ from salesforce_common import ConfigError
 
 from tap_salesforce_plus.registry import TableRequest, parse_tables
 from tap_salesforce_plus.report_schema import ReportSpec, parse_reports
-from tap_salesforce_plus.values import parse_datetime
+from tap_salesforce_plus.timespec import parse_interval, parse_start_date
 
 DEFAULT_LOOKBACK_MINUTES = 5
 DEFAULT_BULK_THRESHOLD = 10_000
@@ -129,29 +129,35 @@ class TapOptions:
         """
         start_date = None
         if config.get("start_date"):
-            try:
-                start_date = parse_datetime(str(config["start_date"]))
-            except ValueError:
-                raise ConfigError(
-                    f"start_date {config['start_date']!r} is not an ISO 8601 datetime "
-                    "such as 2024-01-01T00:00:00Z"
-                ) from None
+            start_date = parse_start_date(str(config["start_date"]))
         refresh = config.get("formula_refresh_hours")
+        refresh_interval = config.get("formula_refresh_interval")
+        lookback = config.get("lookback")
         reports, all_reports = parse_reports(config.get("reports"))
         return cls(
             tables=parse_tables(config.get("tables")),
             start_date=start_date,
             include_deleted=bool(config.get("include_deleted")),
             include_base64=bool(config.get("include_base64")),
-            lookback=dt.timedelta(
-                minutes=_setting(config, "lookback_minutes", DEFAULT_LOOKBACK_MINUTES)
+            lookback=(
+                parse_interval("lookback", str(lookback))
+                if lookback
+                else dt.timedelta(
+                    minutes=_setting(config, "lookback_minutes", DEFAULT_LOOKBACK_MINUTES)
+                )
             ),
             api_type=_setting(config, "api_type", "auto"),
             bulk_threshold=_setting(config, "bulk_threshold", DEFAULT_BULK_THRESHOLD),
             bulk_page_size=_setting(config, "bulk_page_size", DEFAULT_BULK_PAGE_SIZE),
             queries=_queries(config.get("queries")),
             relationships=_relationships(config.get("relationships")),
-            formula_refresh=None if refresh is None else dt.timedelta(hours=refresh),
+            formula_refresh=(
+                parse_interval("formula_refresh_interval", str(refresh_interval))
+                if refresh_interval
+                else None
+                if refresh is None
+                else dt.timedelta(hours=refresh)
+            ),
             state_every_records=_setting(
                 config, "state_every_records", DEFAULT_STATE_EVERY_RECORDS
             ),

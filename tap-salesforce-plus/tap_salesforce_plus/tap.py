@@ -96,13 +96,15 @@ class TapSalesforcePlus(TerminationHook):
         *CONNECTION_SETTINGS,
         th.Property(
             "start_date",
-            th.DateTimeType,
+            th.StringType,
             description=(
-                "Earliest `SystemModstamp` (or `LastModifiedDate`) to read. Later runs start "
-                "from the bookmark in the state (minus `lookback_minutes`), never before "
+                "Earliest `SystemModstamp` (or `LastModifiedDate`) to read: a date "
+                "(`2024-01-01`, midnight UTC), a datetime (`2024-01-01T00:00:00Z`; no offset "
+                "means UTC), or an ISO 8601 duration meaning that long ago (`P90D`). Later runs "
+                "start from the bookmark in the state (minus the lookback), never before "
                 "`start_date`. Unset: the whole history."
             ),
-            examples=["2024-01-01T00:00:00Z"],
+            examples=["2024-01-01", "2024-01-01T00:00:00Z", "P90D"],
         ),
         th.Property(
             "tables",
@@ -211,6 +213,15 @@ class TapSalesforcePlus(TerminationHook):
             ),
         ),
         th.Property(
+            "lookback",
+            th.StringType,
+            description=(
+                "The lookback as an ISO 8601 duration (`PT5M`, `PT1H`); when set it takes the "
+                "place of `lookback_minutes`."
+            ),
+            examples=["PT15M"],
+        ),
+        th.Property(
             "include_base64",
             th.BooleanType,
             default=False,
@@ -256,6 +267,15 @@ class TapSalesforcePlus(TerminationHook):
                 "due. Unset: off."
             ),
             examples=[24],
+        ),
+        th.Property(
+            "formula_refresh_interval",
+            th.StringType,
+            description=(
+                "`formula_refresh_hours` as an ISO 8601 duration (`P1D`, `PT6H`); when set it "
+                "takes its place."
+            ),
+            examples=["P1D"],
         ),
         th.Property(
             "state_every_records",
