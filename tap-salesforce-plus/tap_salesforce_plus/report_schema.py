@@ -316,7 +316,10 @@ def row_record(columns: Sequence[Column], row: Mapping[str, Any]) -> dict[str, A
 
 
 def detail_rows(fact_map: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
-    """The detail rows of a run: ``T!T`` (tabular) or every grouping's ``<key>!T`` (summary).
+    """The detail rows of a run: every grouping's ``<key>!T`` (summary) or ``T!T`` (tabular).
+
+    In a summary report the rows sit under the innermost groupings (``0!T``, ``1!T``, or
+    ``0_1!T`` with two levels); ``T!T`` holds the grand total.
 
     Args:
         fact_map: The run's ``factMap``.
@@ -325,19 +328,20 @@ def detail_rows(fact_map: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
         The rows in grouping order, or None when the run holds no detail rows at all (a
         matrix report, or a run without ``includeDetails``).
     """
-    if isinstance((fact_map.get(DETAIL_KEY) or {}).get("rows"), list):
-        return list(fact_map[DETAIL_KEY]["rows"])
-    keys = [
-        key
+    grouped = {
+        key: value["rows"]
         for key, value in fact_map.items()
         if key.endswith("!T") and key != DETAIL_KEY and isinstance((value or {}).get("rows"), list)
-    ]
-    if not keys:
-        return None
-    rows: list[Mapping[str, Any]] = []
-    for key in sorted(keys, key=_grouping_order):
-        rows.extend(fact_map[key]["rows"])
-    return rows
+    }
+    if grouped:
+        depth = max(len(_grouping_order(key)) for key in grouped)
+        rows: list[Mapping[str, Any]] = []
+        for key in sorted(grouped, key=_grouping_order):
+            if len(_grouping_order(key)) == depth:
+                rows.extend(grouped[key])
+        return rows
+    total = (fact_map.get(DETAIL_KEY) or {}).get("rows")
+    return list(total) if isinstance(total, list) else None
 
 
 def _grouping_order(key: str) -> tuple[int, ...]:

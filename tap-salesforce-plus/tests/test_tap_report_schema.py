@@ -125,6 +125,15 @@ def test_detail_rows_tabular_summary_and_matrix() -> None:
     }
     assert detail_rows(summary) == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert detail_rows({"T!T": {"aggregates": []}, "0!0": {"aggregates": []}}) is None
+    assert detail_rows({"T!T": {"rows": []}, "0!T": {"rows": [{"n": 1}]}}) == [{"n": 1}]
+    nested = {
+        "0!T": {"rows": [{"n": 0}]},
+        "0_1!T": {"rows": [{"n": 2}]},
+        "0_0!T": {"rows": [{"n": 1}]},
+        "1_0!T": {"rows": [{"n": 3}]},
+    }
+    assert detail_rows(nested) == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert detail_rows({"T!T": {"rows": []}}) == []
 
 
 def test_paging_candidates_prefer_ids() -> None:
