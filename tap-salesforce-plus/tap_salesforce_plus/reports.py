@@ -334,6 +334,12 @@ def _page_end(source: ReportSource, rows: Sequence[Mapping[str, Any]], last: str
             f"{column.api_name} is not unique and sorted in every run; set unique_column "
             "to a detail column with a unique value per row"
         )
+    if "," in str(keys[-1]):  # a filter value with commas is a list of values
+        raise SalesforceError(
+            f"reports: {source.ref}: the paging column {column.api_name} holds a value with a "
+            "comma, which a report filter would read as a list; set unique_column to an Id "
+            "column"
+        )
     return str(keys[-1])
 
 

@@ -178,3 +178,12 @@ def test_run_without_detail_rows_names_the_report() -> None:
     source = source_of(report)
     with pytest.raises(SalesforceError, match=r"report 'contacts'.*holds no detail rows"):
         list(run_pages(source, lambda _extra: {"allData": True, "factMap": {"T!T": {}}}))
+
+
+def test_paging_value_with_a_comma_is_refused() -> None:
+    rows = make_rows(3_500)
+    for row in rows:
+        row["CONTACT_ID"] = row["CONTACT_ID"].replace("AAA", ",A")
+    report = FakeReport(rows)
+    with pytest.raises(SalesforceError, match="holds a value with a comma"):
+        read_all(report, source_of(report))
