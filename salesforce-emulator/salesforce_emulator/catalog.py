@@ -183,6 +183,7 @@ class ObjectDef:
     createable: bool = True
     updateable: bool = True
     deletable: bool = True
+    replicateable: bool = True
     _by_name: dict[str, FieldDef] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -241,7 +242,7 @@ class ObjectDef:
             "mruEnabled": True,
             "name": self.name,
             "queryable": self.queryable,
-            "replicateable": self.queryable,
+            "replicateable": self.queryable and self.replicateable,
             "retrieveable": True,
             "searchable": True,
             "triggerable": True,
@@ -1194,10 +1195,43 @@ def _project() -> ObjectDef:
     )
 
 
+REPORT_FORMATS = ("TABULAR", "SUMMARY", "MATRIX", "MULTI_BLOCK")
+
+
+def _report() -> ObjectDef:
+    """Saved reports (read-only; rows are written by the demo generator, not through the API)."""
+    fields = [
+        readonly(f)
+        for f in (
+            *system_fields(),
+            required(text("Name", 40, label="Report Name")),
+            required(text("DeveloperName", 80, label="Report Unique Name")),
+            text("NamespacePrefix", 15),
+            text("Description", 255),
+            picklist("Format", *REPORT_FORMATS),
+            text("FolderName", 255),
+            readonly(typed("LastRunDate", "datetime")),
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
+        )
+    ]
+    return ObjectDef(
+        "Report",
+        "00O",
+        label="Report",
+        fields=tuple(fields),
+        createable=False,
+        updateable=False,
+        deletable=False,
+        bulk_supported=False,
+        replicateable=False,
+    )
+
+
 STANDARD_OBJECT_BUILDERS = (
     _account, _contact, _lead, _opportunity, _opportunity_line_item, _opportunity_contact_role,
     _case, _campaign, _campaign_member, _task, _event, _email_message, _user, _user_role,
-    _product, _pricebook, _pricebook_entry, _attachment,
+    _product, _pricebook, _pricebook_entry, _attachment, _report,
 )  # fmt: skip
 CUSTOM_OBJECT_BUILDERS = (_community_group, _project)
 

@@ -36,6 +36,9 @@ from salesforce_emulator.serialize import (
     query_body,
     query_job_info,
     query_records,
+    report_describe_body,
+    report_list_entry,
+    report_run_body,
     token_body,
 )
 from salesforce_emulator.values import format_datetime, parse_datetime
@@ -174,7 +177,7 @@ def versions(ctx: Ctx) -> Response:
 
 def resources(ctx: Ctx, version: str) -> Response:
     """``GET /services/data/vNN.N/``."""
-    names = ["sobjects", "query", "queryAll", "composite", "limits", "jobs"]
+    names = ["sobjects", "query", "queryAll", "composite", "limits", "jobs", "analytics"]
     return json_response({name: data_path(version, name) for name in names})
 
 
@@ -845,3 +848,34 @@ def bulk_ingest_results(ctx: Ctx, version: str, job_id: str, kind: str) -> Respo
     if canonical is None:
         raise not_found()
     return Response(ctx.org.bulk.ingest_results(job_id, canonical), mimetype="text/csv")
+
+
+# --- reports (Analytics REST API) ---------------------------------------------------------------
+
+
+def analytics_reports(ctx: Ctx, version: str) -> Response:
+    """``GET analytics/reports``: the recently viewed reports (here: every visible report)."""
+    return json_response(
+        [report_list_entry(report, version) for report in ctx.org.reports.visible()]
+    )
+
+
+def analytics_report_describe(ctx: Ctx, version: str, report_id: str) -> Response:
+    """``GET analytics/reports/{id}/describe``."""
+    return json_response(report_describe_body(ctx.org.reports.get(report_id)))
+
+
+def analytics_report_run(ctx: Ctx, version: str, report_id: str) -> Response:
+    """``GET|POST analytics/reports/{id}``: a synchronous run (``includeDetails=true``)."""
+    store = ctx.org.reports
+    report = store.get(report_id)
+    metadata: dict[str, Any] | None = None
+    if ctx.request.method == "POST" and ctx.request.get_data():
+        body = ctx.json_object()
+        raw = body.get("reportMetadata")
+        if raw is not None and not isinstance(raw, dict):
+            raise SalesforceApiError(400, "JSON_PARSER_ERROR", "reportMetadata must be an object")
+        metadata = raw
+    details = ctx.request.args.get("includeDetails", "false").lower() == "true"
+    run = store.run(report, store.options(report, metadata), include_details=details)
+    return json_response(report_run_body(run, version))

@@ -13,6 +13,7 @@ from salesforce_emulator.catalog import ObjectDef
 from salesforce_emulator.models.auth import ORG_ID, Session
 from salesforce_emulator.models.bulk import TERMINAL_STATES, IngestJob, QueryJob
 from salesforce_emulator.models.queries import QueryPage
+from salesforce_emulator.models.reports import Group, ReportDef, ReportRun, RunOptions
 
 
 def data_path(api_version: str, *parts: str) -> str:
@@ -149,4 +150,203 @@ def token_body(session: Session, instance_url: str) -> dict[str, str]:
         "token_type": "Bearer",
         "issued_at": str(int(session.issued_at * 1000)),
         "signature": secrets.token_urlsafe(32),
+    }
+
+
+# --- reports (Analytics REST API) ---------------------------------------------------------------
+
+FILTER_OPERATORS = {
+    "string": ("equals", "notEqual", "lessThan", "greaterThan", "lessOrEqual", "greaterOrEqual",
+               "contains", "notContain", "startsWith"),
+    "number": ("equals", "notEqual", "lessThan", "greaterThan", "lessOrEqual", "greaterOrEqual"),
+    "multipicklist": ("equals", "notEqual", "includes", "excludes"),
+    "boolean": ("equals", "notEqual"),
+}  # fmt: skip
+AGGREGATE_LABELS = {"RowCount": "Record Count"}
+
+
+def report_urls(report: ReportDef, api_version: str) -> dict[str, str]:
+    """The ``url``, ``describeUrl`` and ``instancesUrl`` of a report."""
+    base = data_path(api_version, "analytics", "reports", report.id)
+    return {"url": base, "describeUrl": base + "/describe", "instancesUrl": base + "/instances"}
+
+
+def report_list_entry(report: ReportDef, api_version: str) -> dict[str, Any]:
+    """One entry of ``GET analytics/reports``."""
+    return {"id": report.id, "name": report.name, **report_urls(report, api_version)}
+
+
+def _grouping_meta(names: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {"dateGranularity": "None", "name": n, "sortAggregate": None, "sortOrder": "Asc"}
+        for n in names
+    ]
+
+
+def report_metadata(report: ReportDef, options: RunOptions | None = None) -> dict[str, Any]:
+    """``reportMetadata``: the saved report, or the run's (its filters, logic and sort)."""
+    filters = options.filters if options else report.filters
+    logic = options.boolean_filter if options else report.boolean_filter
+    sort = options.sort_by if options else report.sort_by
+    return {
+        "aggregates": list(report.aggregates),
+        "chart": None,
+        "currency": None,
+        "description": report.description or None,
+        "detailColumns": list(report.detail_columns),
+        "developerName": report.developer_name,
+        "division": None,
+        "folderId": None,
+        "groupingsAcross": _grouping_meta(report.groupings_across),
+        "groupingsDown": _grouping_meta(report.groupings_down),
+        "hasDetailRows": report.has_detail_rows,
+        "hasRecordCount": True,
+        "historicalSnapshotDates": [],
+        "id": report.id,
+        "name": report.name,
+        "reportBooleanFilter": logic,
+        "reportFilters": [f.body() for f in filters],
+        "reportFormat": report.report_format,
+        "reportType": {"label": report.report_type_label, "type": report.report_type},
+        "scope": "organization",
+        "showGrandTotal": True,
+        "showSubtotals": True,
+        "sortBy": [{"sortColumn": c, "sortOrder": o} for c, o in sort],
+        "standardDateFilter": {
+            "column": "CREATED_DATE",
+            "durationValue": "CUSTOM",
+            "endDate": None,
+            "startDate": None,
+        },
+        "standardFilters": None,
+    }
+
+
+def _column_info(report: ReportDef, names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    info = {}
+    for name in names:
+        column = report.column(name)
+        if column is not None:
+            info[name] = {"dataType": column.data_type, "label": column.label}
+    return info
+
+
+def report_extended_metadata(report: ReportDef) -> dict[str, Any]:
+    """``reportExtendedMetadata``: detail, aggregate and grouping column info."""
+    aggregates = {}
+    for key in report.aggregates:
+        column = report.column(key.removeprefix("s!"))
+        label = AGGREGATE_LABELS.get(key) or f"Sum of {column.label if column else key}"
+        data_type = "int" if key == "RowCount" else (column.data_type if column else "double")
+        aggregates[key] = {
+            "acrossGroupingContext": None,
+            "dataType": data_type,
+            "downGroupingContext": None,
+            "label": label,
+        }
+    groupings = {}
+    for level, name in enumerate((*report.groupings_down, *report.groupings_across)):
+        column = report.column(name)
+        if column is not None:
+            groupings[name] = {
+                "dataType": column.data_type,
+                "groupingLevel": level if level < len(report.groupings_down) else 0,
+                "label": column.label,
+            }
+    return {
+        "aggregateColumnInfo": aggregates,
+        "detailColumnInfo": _column_info(report, report.detail_columns),
+        "groupingColumnInfo": groupings,
+    }
+
+
+def _operator_kind(data_type: str) -> str:
+    if data_type in ("currency", "double", "percent", "int", "date", "datetime"):
+        return "number"
+    if data_type in ("boolean", "multipicklist"):
+        return data_type
+    return "string"
+
+
+def report_type_metadata(report: ReportDef) -> dict[str, Any]:
+    """``reportTypeMetadata``: the report type's columns and the operators per data type."""
+    columns = {
+        c.name: {"dataType": c.data_type, "filterValues": [], "filterable": True, "label": c.label}
+        for c in report.columns
+    }
+    return {
+        "categories": [{"columns": columns, "label": report.report_type_label}],
+        "dataTypeFilterOperatorMap": {
+            data_type: [
+                {"label": op, "name": op} for op in FILTER_OPERATORS[_operator_kind(data_type)]
+            ]
+            for data_type in sorted({c.data_type for c in report.columns})
+        },
+        "divisionInfo": None,
+        "scopeInfo": {"defaultValue": "organization", "values": []},
+        "standardDateFilterDurationGroups": [],
+        "standardFilterInfos": {},
+    }
+
+
+def report_describe_body(report: ReportDef) -> dict[str, Any]:
+    """The ``GET analytics/reports/{id}/describe`` body."""
+    return {
+        "reportExtendedMetadata": report_extended_metadata(report),
+        "reportMetadata": report_metadata(report),
+        "reportTypeMetadata": report_type_metadata(report),
+    }
+
+
+def _aggregates(report: ReportDef, count: int, sums: dict[str, float]) -> list[dict[str, Any]]:
+    out = []
+    for key in report.aggregates:
+        if key == "RowCount":
+            out.append({"label": f"{count:,}", "value": count})
+        else:
+            amount = float(sums.get(key.removeprefix("s!"), 0.0))
+            out.append({"label": f"${amount:,.2f}", "value": amount})
+    return out
+
+
+def _groupings(groups: list[Group]) -> dict[str, Any]:
+    return {
+        "groupings": [
+            {"groupings": [], "key": g.key, "label": g.label, "value": g.value} for g in groups
+        ]
+    }
+
+
+def report_run_body(run: ReportRun, api_version: str) -> dict[str, Any]:
+    """The synchronous run's body: attributes, factMap, groupings and the run's metadata."""
+    report = run.report
+    fact_map: dict[str, Any] = {}
+    rows = [{"dataCells": cells} for cells in run.rows]
+    if report.report_format == "TABULAR":
+        fact_map["T!T"] = {"aggregates": _aggregates(report, run.total, run.sums), "rows": rows}
+    else:
+        for group in run.down:
+            entry: dict[str, Any] = {"aggregates": _aggregates(report, group.count, group.sums)}
+            if report.report_format == "SUMMARY" and run.include_details:
+                entry["rows"] = [{"dataCells": cells} for cells in group.rows]
+            fact_map[f"{group.key}!T"] = entry
+        for (down, across), (count, sums) in run.cells.items():
+            fact_map[f"{down}!{across}"] = {"aggregates": _aggregates(report, count, sums)}
+        fact_map["T!T"] = {"aggregates": _aggregates(report, run.total, run.sums)}
+    urls = report_urls(report, api_version)
+    return {
+        "allData": run.all_data,
+        "attributes": {
+            "describeUrl": urls["describeUrl"],
+            "instancesUrl": urls["instancesUrl"],
+            "reportId": report.id,
+            "reportName": report.name,
+            "type": "Report",
+        },
+        "factMap": fact_map,
+        "groupingsAcross": _groupings(run.across),
+        "groupingsDown": _groupings(run.down),
+        "hasDetailRows": run.include_details and report.has_detail_rows,
+        "reportExtendedMetadata": report_extended_metadata(report),
+        "reportMetadata": report_metadata(report, run.options),
     }

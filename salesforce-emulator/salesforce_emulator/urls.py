@@ -92,6 +92,14 @@ RULES: list[tuple[str, Handler, list[str]]] = [
     (f"{DATA}/jobs/ingest/<job_id>/batches/", responses.bulk_ingest_upload, ["PUT"]),
     (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>", responses.bulk_ingest_results, ["GET"]),
     (f"{DATA}/jobs/ingest/<job_id>/<segment:kind>/", responses.bulk_ingest_results, ["GET"]),
+    (f"{DATA}/analytics/reports", responses.analytics_reports, ["GET"]),
+    (f"{DATA}/analytics/reports/", responses.analytics_reports, ["GET"]),
+    (
+        f"{DATA}/analytics/reports/<report_id>/describe",
+        responses.analytics_report_describe,
+        ["GET"],
+    ),
+    (f"{DATA}/analytics/reports/<report_id>", responses.analytics_report_run, ["GET", "POST"]),
     # emulator administration
     ("/__admin/health", admin.admin_health, ["GET"]),
     ("/__admin/reset", admin.admin_reset, ["POST"]),

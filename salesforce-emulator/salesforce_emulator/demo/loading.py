@@ -13,6 +13,7 @@ from salesforce_emulator.demo.batch import Batch
 from salesforce_emulator.demo.columns import resolve_generator
 from salesforce_emulator.demo.index import OrgIndex, is_stored
 from salesforce_emulator.demo.objects import PRICEBOOKS, ROLES
+from salesforce_emulator.demo.reports import demo_report_count, insert_demo_reports
 from salesforce_emulator.schema_sql import create_table_sql, quote, reserve_ids
 
 
@@ -44,6 +45,8 @@ SHARES = {
     "Pricebook2": Share(0.0, len(PRICEBOOKS), len(PRICEBOOKS)),
     "Attachment": Share(0.005, 3),
 }
+FIXED_ROWS = {"Report": (demo_report_count, insert_demo_reports)}
+"""Objects whose rows are fixed, not generated: (how many, writer run after the data)."""
 
 
 DEFAULT_SHARE = Share(0.01, 3)
@@ -67,6 +70,9 @@ def plan_counts(catalog: Catalog, scale: int) -> dict[str, int]:
     """Rows per object for an org of about ``scale`` rows."""
     counts = {}
     for obj in catalog:
+        if obj.name in FIXED_ROWS:
+            counts[obj.name] = FIXED_ROWS[obj.name][0]()
+            continue
         share = SHARES.get(obj.name, DEFAULT_SHARE)
         count = max(share.minimum, round(scale * share.fraction))
         counts[obj.name] = min(count, share.maximum) if share.maximum else count
@@ -226,10 +232,14 @@ def generate_demo_org(
         deferred: list[str] = []
         for obj in build_order(catalog):
             deferred += _create_table(conn, obj, defer_indexes=True)
-            _append(conn, index, obj, counts[obj.name], seed)
+            if obj.name not in FIXED_ROWS:
+                _append(conn, index, obj, counts[obj.name], seed)
         for statement in deferred:
             conn.execute(statement)
         _apply_fixups(conn, catalog)
+        for name, (_count, write) in FIXED_ROWS.items():
+            if name in counts:
+                write(conn, catalog)
     return counts
 
 

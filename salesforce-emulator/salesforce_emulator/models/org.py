@@ -19,6 +19,7 @@ from salesforce_emulator.models.auth import AuthState, ConnectedApp
 from salesforce_emulator.models.bulk import BulkEngine
 from salesforce_emulator.models.queries import QueryEngine
 from salesforce_emulator.models.records import RecordWriter, now_stamp
+from salesforce_emulator.models.reports import ReportStore
 from salesforce_emulator.schema_sql import ID_COUNTERS_DDL, create_table_sql, quote, reserve_ids
 
 DELETED_LOG_DDL = (
@@ -79,6 +80,9 @@ class Org:
         self.writer = RecordWriter(self.conn, self.duplicate_rules, self.catalog)
         self.queries = QueryEngine(self.conn, self.catalog, self.hidden_fields, page_size=page_size)
         self.bulk = BulkEngine(self.conn, self.catalog, self.queries, self.writer)
+        from salesforce_emulator.demo.reports import DEMO_REPORTS
+
+        self.reports = ReportStore(self.conn, self.catalog, DEMO_REPORTS)
         self.daily_api_limit = daily_api_limit
         self.api_used = 0
         self.calls: Counter[str] = Counter()
