@@ -8,6 +8,7 @@ expression evaluated at query time, in which ``{t}`` stands for the object's tab
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -59,6 +60,44 @@ ADDRESS_PARTS = (
 )
 
 
+def valid_for_bitmap(controller_values: tuple[str, ...], valid: tuple[str, ...]) -> str:
+    """Base64 ``validFor``: bit i (most significant first in each byte) = controller value i."""
+    bits = bytearray((len(controller_values) + 7) // 8)
+    for index, value in enumerate(controller_values):
+        if value in valid:
+            bits[index // 8] |= 0x80 >> (index % 8)
+    return base64.b64encode(bytes(bits)).decode("ascii")
+
+
+def dependent_picklist(
+    name: str, controller: FieldDef, valid_for: dict[str, tuple[str, ...]], **kw: object
+) -> FieldDef:
+    """A picklist whose values each depend on the ``controller`` picklist's values.
+
+    Args:
+        name: The field's API name.
+        controller: The controlling picklist.
+        valid_for: Controlling value -> the dependent values valid for it.
+        kw: More field attributes.
+
+    Returns:
+        The field (its values in first-seen order).
+    """
+    values = tuple(dict.fromkeys(v for subs in valid_for.values() for v in subs))
+    controlling = tuple(
+        tuple(c for c in controller.picklist_values if v in valid_for.get(c, ())) for v in values
+    )
+    return typed(
+        name,
+        "picklist",
+        picklist_values=values,
+        controller_name=controller.name,
+        controller_values=controller.picklist_values,
+        valid_for=controlling,
+        **kw,
+    )
+
+
 @dataclass(frozen=True)
 class FieldDef:
     """One field as describe reports it."""
@@ -86,6 +125,12 @@ class FieldDef:
     unique: bool = False
     case_sensitive: bool = False
     custom: bool = False
+    controller_name: str | None = None
+    """A dependent picklist's controlling field."""
+    controller_values: tuple[str, ...] = ()
+    """The controlling field's picklist values, in order (bit i of ``validFor`` is value i)."""
+    valid_for: tuple[tuple[str, ...], ...] = ()
+    """A dependent picklist's controlling values, one tuple per picklist value."""
 
     @property
     def is_compound(self) -> bool:
@@ -118,6 +163,21 @@ class FieldDef:
             return "REAL"
         return "TEXT"
 
+    def describe_picklist_values(self) -> list[dict[str, object]]:
+        """``picklistValues``; a dependent picklist's carry ``validFor`` bitmaps."""
+        return [
+            {
+                "active": True,
+                "defaultValue": False,
+                "label": v,
+                "validFor": valid_for_bitmap(self.controller_values, self.valid_for[i])
+                if self.controller_name
+                else None,
+                "value": v,
+            }
+            for i, v in enumerate(self.picklist_values)
+        ]
+
     def describe(self) -> dict[str, object]:
         """The field's entry in ``sobjects/{X}/describe``."""
         soap_type = SOAP_TYPES.get(self.type, "xsd:string")
@@ -134,8 +194,9 @@ class FieldDef:
             "createable": self.createable,
             "custom": self.custom,
             "defaultValue": self.default_value,
+            "controllerName": self.controller_name,
             "defaultedOnCreate": self.defaulted_on_create,
-            "dependentPicklist": False,
+            "dependentPicklist": self.controller_name is not None,
             "deprecatedAndHidden": False,
             "digits": self.precision if self.type in INTEGER_TYPES else 0,
             "externalId": self.external_id,
@@ -149,10 +210,7 @@ class FieldDef:
             "nameField": self.name == "Name",
             "nillable": self.nillable,
             "permissionable": self.nillable and self.custom,
-            "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v}
-                for v in self.picklist_values
-            ],
+            "picklistValues": self.describe_picklist_values(),
             "precision": self.precision if self.type in NUMBER_TYPES else 0,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
@@ -423,6 +481,33 @@ INDUSTRIES = (
     "Finance", "Healthcare", "Hospitality", "Insurance", "Manufacturing", "Media",
     "Retail", "Technology", "Telecommunications", "Transportation", "Utilities", "Other",
 )  # fmt: skip
+SUB_INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "Agriculture": ("Crop Farming", "Livestock", "Other"),
+    "Banking": ("Retail Banking", "Investment Banking", "Other"),
+    "Biotechnology": ("Pharmaceuticals", "Genomics", "Other"),
+    "Chemicals": ("Specialty Chemicals", "Petrochemicals", "Other"),
+    "Communications": ("Wireless", "Broadcasting", "Other"),
+    "Construction": ("Residential", "Commercial", "Other"),
+    "Consulting": ("Management Consulting", "IT Services", "Other"),
+    "Education": ("Higher Education", "K-12", "E-Learning", "Other"),
+    "Electronics": ("Semiconductors", "Consumer Electronics", "Other"),
+    "Energy": ("Oil & Gas", "Renewables", "Other"),
+    "Engineering": ("Civil Engineering", "Mechanical Engineering", "Other"),
+    "Entertainment": ("Gaming", "Film & Television", "Other"),
+    "Finance": ("Asset Management", "Investment Banking", "Payments", "Other"),
+    "Healthcare": ("Hospitals", "Medical Devices", "Pharmaceuticals", "Other"),
+    "Hospitality": ("Hotels", "Restaurants", "Other"),
+    "Insurance": ("Life Insurance", "Property & Casualty", "Other"),
+    "Manufacturing": ("Automotive", "Industrial Machinery", "Other"),
+    "Media": ("Publishing", "Broadcasting", "Other"),
+    "Retail": ("E-Commerce", "Grocery", "Apparel", "Other"),
+    "Technology": ("Software", "Hardware", "IT Services", "Other"),
+    "Telecommunications": ("Wireless", "Fixed Line", "Other"),
+    "Transportation": ("Logistics", "Airlines", "Rail", "Other"),
+    "Utilities": ("Electric", "Water", "Other"),
+    "Other": ("Other",),
+}
+"""Account ``Sub_Industry__c`` values valid for each ``Industry`` (a dependent picklist)."""
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 STAGES = (
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
@@ -432,6 +517,7 @@ STAGES = (
 
 
 def _account() -> ObjectDef:
+    industry = picklist("Industry", *INDUSTRIES)
     return ObjectDef(
         "Account",
         "001",
@@ -450,7 +536,7 @@ def _account() -> ObjectDef:
             typed("Fax", "phone"),
             typed("Website", "url"),
             readonly(typed("PhotoUrl", "url")),
-            picklist("Industry", *INDUSTRIES),
+            industry,
             typed("AnnualRevenue", "currency"),
             typed("NumberOfEmployees", "int", precision=8),
             typed("Description", "textarea"),
@@ -484,6 +570,11 @@ def _account() -> ObjectDef:
                     "WHEN {t}.\"AnnualRevenue\" >= 100000000 THEN 'Enterprise' "
                     "WHEN {t}.\"AnnualRevenue\" >= 10000000 THEN 'Mid-Market' ELSE 'SMB' END",
                     length=1300,
+                )
+            ),
+            custom(
+                dependent_picklist(
+                    "Sub_Industry__c", industry, SUB_INDUSTRIES, label="Sub-Industry"
                 )
             ),
         ),

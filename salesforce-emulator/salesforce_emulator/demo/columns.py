@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 
-from salesforce_emulator.catalog import FieldDef, ObjectDef
+from salesforce_emulator.catalog import SUB_INDUSTRIES, FieldDef, ObjectDef
 from salesforce_emulator.demo.batch import ColumnFn, Gen
 from salesforce_emulator.demo.clock import DAY, date_text, datetime_text
 from salesforce_emulator.demo.generators import (
@@ -253,6 +254,12 @@ COMMON_GENERATORS: dict[str, Gen] = {
 }
 
 
+def _sub_industry(r: Callable[[], float], industry: str | None) -> str | None:
+    """A ``Sub_Industry__c`` value valid for ``industry`` (its controlling value)."""
+    subs = SUB_INDUSTRIES.get(industry or "")
+    return subs[int(r() * len(subs))] if subs else None
+
+
 OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
     "UserRole": {
         "_seq": Gen(ordinals, 0),
@@ -316,6 +323,8 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         ),
         "Health_Score__c": Gen(uniform_float(0, 100, 2), 0.2),
         "Account_Number_Ext__c": Gen(sequence_text("Account_Number_Ext__c", "ACC-", 7, 1), 0),
+        # a dependent picklist: only values valid for the row's Industry (null without one)
+        "Sub_Industry__c": Gen(derive_r(_sub_industry, "Industry"), 0.1),
     },
     "Contact": {
         "AccountId": Gen(ref_to("Account"), 0.03),
