@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from salesforce_common import ConfigError
 from salesforce_emulator.pytest_plugin import RunningEmulator, start_emulator
 from salesforce_emulator.values import make_id
 from tap_salesforce_plus.report_schema import MAX_DETAIL_ROWS
-from tapsf_support import TapRun, make_tap, shared_emulator
+from tapsf_support import TapRun, make_tap, run_cli, shared_emulator
 
 BIG_SCALE = 11_000
 """Enough for 2,200 contacts: the All Contacts report is cut at 2,000 rows."""
@@ -113,3 +115,28 @@ def test_bad_reports_fail_in_one_line(entry: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as exc:
         make_tap(shared_emulator().config(tables=["user_role"], reports=[entry]))
     assert "\n" not in str(exc.value)
+
+
+def test_cli_report_error_is_one_line_and_sync_writes_report_records(tmp_path: Path) -> None:
+    emulator = shared_emulator()
+    bad = emulator.config(
+        tables=["user_role"], reports=[{"name": "secret", "report_id": make_id("00O", 6)}]
+    )
+    (tmp_path / "bad").mkdir()
+    result = run_cli(["--discover"], bad, tmp_path / "bad")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.errors
+    assert "report 'secret'" in line
+    assert "INSUFFICIENT_PRIVILEGES" in line
+    good = emulator.config(tables=["user_role"], reports=["Opportunities_by_Stage"])
+    (tmp_path / "good").mkdir()
+    synced = run_cli([], good, tmp_path / "good")
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    messages = [json.loads(m) for m in synced.stdout.splitlines()]
+    records = [
+        m for m in messages if m["type"] == "RECORD" and m["stream"] == "opportunities_by_stage"
+    ]
+    assert len(records) == sum(
+        1 for r in emulator.admin.records("Opportunity") if not r["IsDeleted"]
+    )
