@@ -170,3 +170,24 @@ def test_picklist_values_follow_the_catalog_selection() -> None:
     objects = {r["object"] for r in run.records("picklist_values")}
     assert objects == {"Opportunity"}
     assert not run.records("account")
+
+
+def test_dependent_picklist_values_agree_with_the_orgs_data() -> None:
+    emulator = shared_emulator()
+    run = sync(emulator.config(tables=["account", "picklist_values"]))
+    records = run.records("picklist_values")
+    industries = {r["value"] for r in records if r["field"] == "Industry"}
+    dependent = {r["value"]: r for r in records if r["field"] == "Sub_Industry__c"}
+    assert dependent
+    for record in dependent.values():
+        assert record["controlling_field"] == "Industry"
+        assert record["valid_for"]
+        assert set(record["valid_for"]) <= industries
+    pairs = {
+        (a["Sub_Industry__c"], a["Industry"])
+        for a in emulator.admin.records("Account")
+        if a.get("Sub_Industry__c")
+    }
+    assert pairs
+    for sub_industry, industry in pairs:
+        assert industry in dependent[sub_industry]["valid_for"]
