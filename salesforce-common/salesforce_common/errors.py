@@ -153,6 +153,7 @@ _BY_CODE: dict[str, type[SalesforceError]] = {
     "INVALID_TYPE": MalformedQueryError,
     "INSUFFICIENT_ACCESS": AccessDeniedError,
     "INSUFFICIENT_ACCESS_OR_READONLY": AccessDeniedError,
+    "INSUFFICIENT_PRIVILEGES": AccessDeniedError,
     "API_DISABLED_FOR_ORG": AccessDeniedError,
     "API_CURRENTLY_DISABLED": AccessDeniedError,
     "NOT_FOUND": NotFoundError,
