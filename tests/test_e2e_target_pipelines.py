@@ -172,22 +172,6 @@ def test_warehouse_table_through_tap_postgres_into_contacts(
 # -- (b) Salesforce Leads -> Contacts ---------------------------------------------------------
 
 
-def tap_salesforce_plus_available() -> bool:
-    try:
-        result = subprocess.run(
-            [workspace_executable("tap-salesforce-plus"), "--about"],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-    except OSError:
-        return False
-    return result.returncode == 0
-
-
-@pytest.mark.skipif(
-    not tap_salesforce_plus_available(), reason="tap-salesforce-plus not yet available"
-)
 def test_salesforce_leads_through_tap_salesforce_plus_into_contacts(emulator, tmp_path, clean_env):
     leads = [r for r in emulator.admin.records("Lead") if not r.get("IsDeleted")]
     first_lead = leads[0]

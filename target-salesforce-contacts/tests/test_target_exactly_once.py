@@ -7,7 +7,6 @@ input email present (0 lost), every Contact holding the input's values (0 change
 whose failure outlives the retries exits 1 with one line, passes no STATE on, dead-letters
 nothing, and a rerun without the fault completes the same input.
 
-Fault kinds the emulator does not offer yet are skipped (``FAULT_KINDS``).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from salesforce_emulator.faults import FAULT_KINDS
 from tsc_support import (
     EXECUTABLE,
     by_email,
@@ -69,12 +67,6 @@ def org_check(emulator, domain: str) -> tuple[int, int, int]:
     return duplicates, lost, changed
 
 
-def needs(kind: str) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(
-        kind not in FAULT_KINDS, reason=f"the emulator has no {kind!r} fault yet"
-    )
-
-
 TIMEOUT = {"request_timeout": 0.5}
 """Client gives up after 0.5 s; latency faults hold the call 1.5 s."""
 
@@ -114,43 +106,36 @@ BULK_FAULTS = [
         {"kind": "latency_after", "delay": 1.5, "endpoint": "bulk_ingest_upload"},
         TIMEOUT,
         id="upload-answer-late",
-        marks=needs("latency_after"),
     ),
     pytest.param(
         {"kind": "latency_after", "delay": 1.5, "endpoint": "bulk_ingest_job", "method": "PATCH"},
         TIMEOUT,
         id="close-answer-late",
-        marks=needs("latency_after"),
     ),
     pytest.param(
         {"kind": "drop_after", "endpoint": "bulk_ingest_upload"},
         {},
         id="upload-reset-after",
-        marks=needs("drop_after"),
     ),
     pytest.param(
         {"kind": "drop_after", "endpoint": "bulk_ingest_job", "method": "PATCH"},
         {},
         id="close-reset-after",
-        marks=needs("drop_after"),
     ),
     pytest.param(
         {"kind": "truncate", "cut": "mid_row", "endpoint": "bulk_ingest_results"},
         {},
         id="results-cut-mid-row",
-        marks=needs("truncate"),
     ),
     pytest.param(
         {"kind": "truncate", "cut": 0.5, "content_length": True, "endpoint": "query"},
         {},
         id="lookup-cut-short",
-        marks=needs("truncate"),
     ),
     pytest.param(
         {"kind": "record_error", "endpoint": "bulk_ingest_job", "method": "PATCH", "times": 2},
         {},
         id="lock-error-clears",
-        marks=needs("record_error"),
     ),
 ]
 
@@ -177,7 +162,6 @@ def test_bulk_path_under_a_fault_writes_each_record_once(emulator, tmp_path, fau
         pytest.param(
             {"fault": {"kind": "record_error", "endpoint": "*", "times": 0}},
             id="record-error-fault",
-            marks=needs("record_error"),
         ),
     ],
 )
