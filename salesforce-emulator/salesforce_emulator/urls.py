@@ -9,6 +9,7 @@ from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 from werkzeug.wrappers import Response
 
 from salesforce_emulator import admin, responses
+from salesforce_emulator.bulk_v1 import handlers as bulk_v1
 from salesforce_emulator.models.org import API_VERSIONS
 
 Handler = Callable[..., Response]
@@ -33,6 +34,7 @@ class AnyPathConverter(BaseConverter):
 
 
 DATA = "/services/data/v<v:version>"
+ASYNC = "/services/async/<v:version>"
 
 RULES: list[tuple[str, Handler, list[str]]] = [
     # OAuth and SOAP login
@@ -100,6 +102,17 @@ RULES: list[tuple[str, Handler, list[str]]] = [
         ["GET"],
     ),
     (f"{DATA}/analytics/reports/<report_id>", responses.analytics_report_run, ["GET", "POST"]),
+    # Bulk API 1.0
+    (f"{ASYNC}/job", bulk_v1.bulk_v1_jobs, ["POST"]),
+    (f"{ASYNC}/job/<job_id>", bulk_v1.bulk_v1_job, ["GET", "POST"]),
+    (f"{ASYNC}/job/<job_id>/batch", bulk_v1.bulk_v1_batches, ["GET", "POST"]),
+    (f"{ASYNC}/job/<job_id>/batch/<batch_id>", bulk_v1.bulk_v1_batch, ["GET"]),
+    (f"{ASYNC}/job/<job_id>/batch/<batch_id>/result", bulk_v1.bulk_v1_results, ["GET"]),
+    (
+        f"{ASYNC}/job/<job_id>/batch/<batch_id>/result/<result_id>",
+        bulk_v1.bulk_v1_result,
+        ["GET"],
+    ),
     # emulator administration
     ("/__admin/health", admin.admin_health, ["GET"]),
     ("/__admin/reset", admin.admin_reset, ["POST"]),
@@ -121,9 +134,11 @@ RULES: list[tuple[str, Handler, list[str]]] = [
 
 UNCOUNTED: frozenset[Handler] = frozenset({responses.token, responses.soap_login})
 """Calls that do not count against the daily API allowance."""
-UNAUTHENTICATED: frozenset[Handler] = UNCOUNTED | {responses.versions}
-"""Calls answered without a bearer token."""
-NOT_IN_BATCH: frozenset[Handler] = UNCOUNTED | {responses.composite_batch}
+SELF_CHECKED: frozenset[Handler] = frozenset(bulk_v1.HANDLERS)
+"""Bulk API 1.0 calls: they check ``X-SFDC-Session`` and count themselves (Bulk error bodies)."""
+UNAUTHENTICATED: frozenset[Handler] = UNCOUNTED | {responses.versions} | SELF_CHECKED
+"""Calls the server answers without checking a bearer token first."""
+NOT_IN_BATCH: frozenset[Handler] = UNCOUNTED | {responses.composite_batch} | SELF_CHECKED
 """Calls a ``composite/batch`` sub-request may not make (nor may it call ``/__admin/``)."""
 ADMIN_HANDLERS: frozenset[Handler] = frozenset(
     handler for path, handler, _methods in RULES if path.startswith("/__admin/")
@@ -154,7 +169,7 @@ class Endpoint:
 
     @property
     def authenticated(self) -> bool:
-        """True when a call needs a valid bearer token."""
+        """True when the server checks the bearer token before the handler runs."""
         return not self.admin and self.handler not in UNAUTHENTICATED
 
     @property
