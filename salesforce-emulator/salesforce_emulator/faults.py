@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from salesforce_emulator import json_text
+
 FAULT_KINDS = (
     "status",
     "drop",
@@ -268,7 +270,7 @@ def _json_cut(text: str, cut: str) -> int | None:
     last = records[-1] if isinstance(records, list) and records else parsed
     if not isinstance(last, dict | list):
         return None
-    serialized = json.dumps(last, ensure_ascii=False)
+    serialized = json_text.dumps(last)  # as the answer wrote it (Java-form doubles)
     start = text.rfind(serialized)
     if start < 0:
         return None

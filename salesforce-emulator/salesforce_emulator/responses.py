@@ -17,6 +17,7 @@ from salesforce_common.api_limits import COLLECTION_RECORDS, COMPOSITE_SUBREQUES
 from salesforce_common.soql import quote_string
 from werkzeug.wrappers import Request, Response
 
+from salesforce_emulator import json_text
 from salesforce_emulator.catalog import FieldDef
 from salesforce_emulator.exceptions import (
     OAuthError,
@@ -89,10 +90,8 @@ class Ctx:
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    """A JSON answer."""
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
-    )
+    """A JSON answer (doubles written as Java writes them: ``2.5E7``, ``48000.0``)."""
+    return Response(json_text.dumps(body), status=status, mimetype="application/json")
 
 
 def error_response(error: SalesforceApiError) -> Response:

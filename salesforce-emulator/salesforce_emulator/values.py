@@ -1,8 +1,10 @@
-"""Salesforce value formats: record Ids, datetimes, dates and times as the API writes them."""
+"""Salesforce value formats: record Ids, datetimes, dates, times and doubles as the API writes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import Decimal
 
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -78,3 +80,38 @@ def normalize_time(text: str) -> str:
 def normalize_date(text: str) -> str:
     """Validate and return a date in ``YYYY-MM-DD`` form."""
     return dt.date.fromisoformat(text.strip()[:10]).isoformat()
+
+
+JAVA_PLAIN_MIN = 1e-3
+"""Smallest magnitude Java's ``Double.toString`` writes without an exponent."""
+JAVA_PLAIN_MAX = 1e7
+"""Magnitudes from here up are written with an exponent (``1.0E7``)."""
+
+
+def java_double(value: float) -> str:
+    """A double as Java's ``Double.toString`` writes it, the form Salesforce answers in.
+
+    Magnitudes from 10^-3 up to (not including) 10^7 are plain decimals with at least one digit
+    after the point (``48000.0``, ``-3.5``, ``0.001``); others are ``d.ddddE<exponent>`` without
+    a plus sign (``2.5E7``, ``1.0E-4``). The digits are the shortest that read back as the same
+    double (Python's ``repr`` digits).
+    """
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    if value == 0:
+        return sign + "0.0"
+    magnitude = abs(value)
+    _sign, digit_tuple, exponent = Decimal(repr(magnitude)).as_tuple()
+    assert isinstance(exponent, int)  # finite
+    point = len(digit_tuple) + exponent  # digits before the decimal point
+    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
+    if JAVA_PLAIN_MIN <= magnitude < JAVA_PLAIN_MAX:
+        if point <= 0:
+            return f"{sign}0.{'0' * -point}{digits}"
+        if point >= len(digits):
+            return f"{sign}{digits}{'0' * (point - len(digits))}.0"
+        return f"{sign}{digits[:point]}.{digits[point:]}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{point - 1}"

@@ -605,21 +605,22 @@ def test_render_polymorphic_relationships(db):
     records = run(db, soql)
     assert [r["Who"] for r in records] == [
         {
-            "attributes": {"type": "Contact", "url": url("Contact", C1)},
+            "attributes": {"type": "Name", "url": url("Contact", C1)},
             "Name": "Jo Smith",
             "Type": "Contact",
             "Id": C1,
         },
         None,
         {
-            "attributes": {"type": "Lead", "url": url("Lead", L1)},
+            "attributes": {"type": "Name", "url": url("Lead", L1)},
             "Name": "Lara Lead",
             "Type": "Lead",
             "Id": L1,
         },
     ]
+    # Salesforce types a polymorphic parent as the Name entity; its url names the real object.
     assert records[0]["What"] == {
-        "attributes": {"type": "Account", "url": url("Account", A1)},
+        "attributes": {"type": "Name", "url": url("Account", A1)},
         "Name": "Acme Corp",
     }
     assert column(db, "SELECT Subject FROM Task WHERE Who.Type = 'lead'", "Subject") == [
@@ -710,7 +711,8 @@ def test_render_csv_numbers(db):
     compiled = compile_soql(soql, CATALOG, include_deleted=False)
     rowids = [row[0] for row in db.execute(compiled.ids_sql, compiled.params)]
     [row] = compiled.fetch_page(db, rowids)
-    assert compiled.render_csv(row) == ["200000000", "500", "87.5", "false"]
+    # Doubles (currency, percent, double) in Java's Double.toString form; int fields plain.
+    assert compiled.render_csv(row) == ["2.0E8", "500", "87.5", "false"]
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,14 @@ JSON, whose ``attributes.url`` embeds it), so rendering a row is a loop of cheap
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 
 from salesforce_emulator.catalog import INTEGER_TYPES, NUMBER_TYPES, FieldDef
-from salesforce_emulator.values import bulk_datetime
+from salesforce_emulator.json_text import dumps
+from salesforce_emulator.values import bulk_datetime, java_double
 
 Row = Sequence[object]
 Getter = Callable[[Row], object]
@@ -120,10 +120,11 @@ def _branch_getter(branch: Branch, base: str) -> Getter:
         parent_id = row[id_index]
         if parent_id is None:
             return None
-        sf_type = row[type_index] if type_index is not None else type_name
-        record: dict[str, object] = {
-            "attributes": {"type": sf_type, "url": f"{base}{sf_type}/{parent_id}"}
-        }
+        if type_index is None:
+            attributes = {"type": type_name, "url": f"{base}{type_name}/{parent_id}"}
+        else:  # polymorphic: Salesforce names the Name entity, the url the concrete object
+            attributes = {"type": "Name", "url": f"{base}{row[type_index]}/{parent_id}"}
+        record: dict[str, object] = {"attributes": attributes}
         for key, getter in entries:
             record[key] = getter(row)
         return record
@@ -150,6 +151,13 @@ def plain_number(value: object) -> str:
     return format(Decimal(text), "f") if "e" in text else text
 
 
+def java_number(value: object) -> str:
+    """A double as Salesforce writes it in Bulk CSV: Java's form (``2.5E7``, ``48000.0``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return java_double(float(value))
+
+
 def _boolean_text(value: object) -> str:
     return "true" if value else "false"
 
@@ -164,8 +172,10 @@ def _csv_text(field_def: FieldDef) -> Callable[[object], str] | None:
         return _boolean_text
     if field_def.type == "datetime":
         return _datetime_text
-    if field_def.type in INTEGER_TYPES or field_def.type in NUMBER_TYPES:
+    if field_def.type in INTEGER_TYPES:
         return plain_number
+    if field_def.type in NUMBER_TYPES:
+        return java_number
     return str if field_def.calculated else None
 
 
@@ -174,7 +184,7 @@ def _compound_text(leaf: Leaf) -> Callable[[Row], str]:
 
     def get(row: Row) -> str:
         value = compound(row)
-        return "" if value is None else json.dumps(value)
+        return "" if value is None else dumps(value)
 
     return get
 
