@@ -421,13 +421,13 @@ def _run_query(ctx: Ctx, version: str, resource: str) -> Response:
         user_id=ctx.user_id,
         batch_size=_batch_size(ctx),
     )
-    return json_response(query_body(page, version, resource))
+    return json_response(query_body(page, version))
 
 
-def _next_page(ctx: Ctx, version: str, resource: str, locator: str) -> Response:
-    """Answer the page a ``nextRecordsUrl`` (``{resource}/{locator}``) points at."""
+def _next_page(ctx: Ctx, version: str, locator: str) -> Response:
+    """Answer the page a ``nextRecordsUrl`` (``query/{locator}``) points at."""
     page = ctx.org.queries.more(locator, batch_size=_batch_size(ctx))
-    return json_response(query_body(page, version, resource))
+    return json_response(query_body(page, version))
 
 
 def query(ctx: Ctx, version: str) -> Response:
@@ -441,13 +441,13 @@ def query_all(ctx: Ctx, version: str) -> Response:
 
 
 def query_more(ctx: Ctx, version: str, locator: str) -> Response:
-    """``GET query/{locator}``."""
-    return _next_page(ctx, version, "query", locator)
+    """``GET query/{locator}``: the next page of a ``query`` or a ``queryAll``."""
+    return _next_page(ctx, version, locator)
 
 
 def query_all_more(ctx: Ctx, version: str, locator: str) -> Response:
-    """``GET queryAll/{locator}``."""
-    return _next_page(ctx, version, "queryAll", locator)
+    """``GET queryAll/{locator}``: accepted as well; answers hand out ``query/{locator}``."""
+    return _next_page(ctx, version, locator)
 
 
 # --- composite ------------------------------------------------------------------------------

@@ -58,11 +58,15 @@ def query_records(page: QueryPage, api_version: str) -> list[dict[str, Any]]:
     return [compiled.render_json(row, api_version) for row in page.rows]
 
 
-def query_body(page: QueryPage, api_version: str, resource: str) -> dict[str, Any]:
-    """A ``query``/``queryAll`` answer; ``resource`` names the one ``nextRecordsUrl`` follows."""
+def query_body(page: QueryPage, api_version: str) -> dict[str, Any]:
+    """A ``query``/``queryAll`` answer.
+
+    ``nextRecordsUrl`` is ``/services/data/vNN.N/query/{locator}`` for both, as Salesforce
+    writes it: a ``queryAll`` locator remembers that it includes deleted rows.
+    """
     body: dict[str, Any] = {"totalSize": page.total_size, "done": page.done}
     if page.next_locator is not None:
-        body["nextRecordsUrl"] = data_path(api_version, resource, page.next_locator)
+        body["nextRecordsUrl"] = data_path(api_version, "query", page.next_locator)
     body["records"] = query_records(page, api_version)
     return body
 

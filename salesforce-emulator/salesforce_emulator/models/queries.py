@@ -55,11 +55,16 @@ class QueryPage:
 
 @dataclass
 class Cursor:
-    """An open query cursor: the compiled query and the snapshot of row ids."""
+    """An open query cursor: the compiled query and the snapshot of row ids.
+
+    ``include_deleted`` marks a ``queryAll`` cursor: its snapshot holds deleted rows, and its
+    locator is followed at ``query/{locator}`` like any other (the locator knows what it is).
+    """
 
     compiled: CompiledQuery
     rowids: list[int]
     user_id: str
+    include_deleted: bool = False
     last_used: float = field(default_factory=time.monotonic)
 
 
@@ -108,7 +113,8 @@ class QueryEngine:
             assert compiled.aggregate_sql is not None
             row = self.conn.execute(compiled.aggregate_sql, compiled.params).fetchone()
             return QueryPage(1, [row], compiled)
-        return self._page(Cursor(compiled, rowids, user_id), 0, batch_size=batch_size)
+        cursor = Cursor(compiled, rowids, user_id, include_deleted=include_deleted)
+        return self._page(cursor, 0, batch_size=batch_size)
 
     def more(self, locator: str, *, batch_size: int | None) -> QueryPage:
         """Answer ``query/{locator}-{position}``."""
