@@ -15,6 +15,11 @@ fi
 .tools/bin/uv sync --all-packages --frozen --python "$PYTHON_BIN" --quiet
 echo "setup: workspace ready in .venv/"
 
+# Third-party peers (singer-io's tap-salesforce...) in .tools/peers/<name>/, pinned; tests and
+# benchmarks run them against the emulator (scripts/peer_venvs.py; others install on demand).
+"$PYTHON_BIN" scripts/peer_venvs.py --setup --python "$PYTHON_BIN" >/dev/null
+echo "setup: third-party peers ready in .tools/peers/"
+
 # Meltano in its own virtual environment, then every plugin of meltano.yml (target-postgres,
 # tap-postgres, target-jsonl, and our two plugins from their folders) in Meltano's own venvs.
 if [ ! -x .tools/meltano/bin/meltano ]; then
