@@ -17,7 +17,7 @@ from salesforce_common.api_limits import COLLECTION_RECORDS, COMPOSITE_SUBREQUES
 from salesforce_common.soql import quote_string
 from werkzeug.wrappers import Request, Response
 
-from salesforce_emulator import json_text
+from salesforce_emulator import json_text, subrequests
 from salesforce_emulator.catalog import FieldDef
 from salesforce_emulator.exceptions import (
     OAuthError,
@@ -40,6 +40,7 @@ from salesforce_emulator.serialize import (
     report_describe_body,
     report_list_entry,
     report_run_body,
+    result_pages_body,
     token_body,
 )
 from salesforce_emulator.values import format_datetime, parse_datetime
@@ -185,6 +186,31 @@ def limits(ctx: Ctx, version: str) -> Response:
     return json_response(ctx.org.limits())
 
 
+def limits_record_count(ctx: Ctx, version: str) -> Response:
+    """``GET limits/recordCount[?sObjects=Account,Contact]``: records per object.
+
+    Counts leave out the recycle bin. Without ``sObjects``, every object holding records, by
+    name; with it, the named objects in the order given (unknown names are left out).
+    Salesforce's counts are approximate and cached; these are exact and current.
+    """
+    requested = ctx.request.args.get("sObjects")
+    if requested is None:
+        objects = sorted(ctx.org.catalog, key=lambda obj: obj.name)
+    else:
+        named = (ctx.org.catalog.get(name.strip()) for name in requested.split(","))
+        objects = list({obj.name: obj for obj in named if obj is not None}.values())
+    counts = [(obj.name, ctx.org.writer.live_count(obj)) for obj in objects]
+    return json_response(
+        {
+            "sObjects": [
+                {"count": count, "name": name}
+                for name, count in counts
+                if count or requested is not None
+            ]
+        }
+    )
+
+
 def describe_global(ctx: Ctx, version: str) -> Response:
     """``GET sobjects``."""
     return json_response(
@@ -212,7 +238,9 @@ def sobject(ctx: Ctx, version: str, object: str) -> Response:
             record_id = ctx.org.writer.create(obj, body, ctx.write_options())
     except RecordError as err:
         raise err.as_api_error() from None
-    return json_response({"id": record_id, "success": True, "errors": []}, 201)
+    response = json_response({"id": record_id, "success": True, "errors": []}, 201)
+    response.headers["Location"] = data_path(version, "sobjects", obj.name, record_id)
+    return response
 
 
 def _select_all(
@@ -481,27 +509,19 @@ def composite_batch(ctx: Ctx, version: str) -> Response:
                 }
             )
             continue
-        url = str(sub.get("url", ""))
-        if not url.startswith("/services/data/"):
-            url = f"/services/data/v{version}/" + url.lstrip("/").removeprefix(f"v{version}/")
-        from werkzeug.test import EnvironBuilder
-
-        builder = EnvironBuilder(
-            path=url.split("?")[0],
-            query_string=url.partition("?")[2],
-            method=str(sub.get("method", "GET")).upper(),
-            json=sub.get("richInput"),
-            headers=[("Authorization", ctx.request.headers.get("Authorization", ""))],
+        response = subrequests.call(
+            ctx.dispatch,
+            ctx.session,
+            method=str(sub.get("method", "GET")),
+            url=subrequests.full_url(str(sub.get("url", "")), version),
             base_url=ctx.base_url,
+            authorization=ctx.request.headers.get("Authorization", ""),
+            body=sub.get("richInput"),
         )
-        try:
-            response = ctx.dispatch(Request(builder.get_environ()), ctx.session)
-        finally:
-            builder.close()
-        payload = response.get_data(as_text=True)
-        result = json.loads(payload) if payload else None
         has_errors = has_errors or response.status_code >= 400
-        results.append({"statusCode": response.status_code, "result": result})
+        results.append(
+            {"statusCode": response.status_code, "result": subrequests.body_of(response)}
+        )
     return json_response({"hasErrors": has_errors, "results": results})
 
 
@@ -798,6 +818,31 @@ def bulk_query_results(ctx: Ctx, version: str, job_id: str) -> Response:
     response.headers["Sforce-Locator"] = next_locator
     response.headers["Sforce-NumberOfRecords"] = str(count)
     return response
+
+
+RESULT_PAGES_SINCE = 58.0
+"""First API version serving ``jobs/query/{id}/resultPages``."""
+
+
+def bulk_query_result_pages(ctx: Ctx, version: str, job_id: str) -> Response:
+    """``GET jobs/query/{id}/resultPages[?locator=]`` (API 58.0+): parallel result URLs.
+
+    404 below 58.0, as for any unknown resource; 409 when read with another API version than
+    the one that created the job.
+    """
+    if float(version) < RESULT_PAGES_SINCE:
+        raise not_found()
+    bulk = ctx.org.bulk
+    job = bulk.completed_query_job(job_id)
+    if job.api_version != version:
+        raise SalesforceApiError(
+            409,
+            "INVALIDJOBSTATE",
+            f"Job {job_id} was created with API version {job.api_version}; read its results "
+            "with that version",
+        )
+    _job, pages, next_locator = bulk.result_pages(job_id, locator=ctx.request.args.get("locator"))
+    return json_response(result_pages_body(job, pages, next_locator))
 
 
 def bulk_ingest_jobs(ctx: Ctx, version: str) -> Response:

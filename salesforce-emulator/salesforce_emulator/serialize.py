@@ -105,6 +105,26 @@ def query_job_info(job: QueryJob, *, detailed: bool) -> dict[str, Any]:
     return body
 
 
+def result_pages_body(
+    job: QueryJob, pages: list[tuple[str, int]], next_locator: str | None
+) -> dict[str, Any]:
+    """A ``resultPages`` answer: result URLs (each read on its own) and the next answer's URL.
+
+    URLs carry the job's own API version, the one its results must be read with.
+    """
+    base = data_path(job.api_version, "jobs", "query", job.id)
+    return {
+        "resultPages": [
+            {"resultUrl": f"{base}/results?locator={locator}&maxRecords={rows}"}
+            for locator, rows in pages
+        ],
+        "nextRecordsUrl": None
+        if next_locator is None
+        else f"{base}/resultPages?locator={next_locator}",
+        "done": next_locator is None,
+    }
+
+
 def ingest_job_info(job: IngestJob, *, detailed: bool) -> dict[str, Any]:
     """An ingest job's info; record counts appear once the job has finished."""
     body: dict[str, Any] = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 from werkzeug.wrappers import Response
 
-from salesforce_emulator import admin, responses
+from salesforce_emulator import admin, composite, responses
 from salesforce_emulator.bulk_v1 import handlers as bulk_v1
 from salesforce_emulator.models.org import API_VERSIONS
 
@@ -45,6 +45,7 @@ RULES: list[tuple[str, Handler, list[str]]] = [
     ("/services/data", responses.versions, ["GET"]),
     (f"{DATA}/", responses.resources, ["GET"]),
     (f"{DATA}", responses.resources, ["GET"]),
+    (f"{DATA}/limits/recordCount", responses.limits_record_count, ["GET"]),
     (f"{DATA}/limits", responses.limits, ["GET"]),
     (f"{DATA}/limits/", responses.limits, ["GET"]),
     (f"{DATA}/sobjects", responses.describe_global, ["GET"]),
@@ -69,6 +70,7 @@ RULES: list[tuple[str, Handler, list[str]]] = [
     (f"{DATA}/queryAll/", responses.query_all, ["GET"]),
     (f"{DATA}/query/<locator>", responses.query_more, ["GET"]),
     (f"{DATA}/queryAll/<locator>", responses.query_all_more, ["GET"]),
+    (f"{DATA}/composite", composite.composite, ["POST"]),
     (f"{DATA}/composite/batch", responses.composite_batch, ["POST"]),
     (
         f"{DATA}/composite/sobjects",
@@ -85,6 +87,7 @@ RULES: list[tuple[str, Handler, list[str]]] = [
     (f"{DATA}/ui-api/records/", responses.ui_api_records, ["POST"]),
     (f"{DATA}/jobs/query", responses.bulk_query_jobs, ["GET", "POST"]),
     (f"{DATA}/jobs/query/<job_id>", responses.bulk_query_job, ["GET", "PATCH", "DELETE"]),
+    (f"{DATA}/jobs/query/<job_id>/resultPages", responses.bulk_query_result_pages, ["GET"]),
     (f"{DATA}/jobs/query/<job_id>/results", responses.bulk_query_results, ["GET"]),
     (f"{DATA}/jobs/query/<job_id>/results/", responses.bulk_query_results, ["GET"]),
     (f"{DATA}/jobs/ingest", responses.bulk_ingest_jobs, ["GET", "POST"]),
@@ -138,8 +141,10 @@ SELF_CHECKED: frozenset[Handler] = frozenset(bulk_v1.HANDLERS)
 """Bulk API 1.0 calls: they check ``X-SFDC-Session`` and count themselves (Bulk error bodies)."""
 UNAUTHENTICATED: frozenset[Handler] = UNCOUNTED | {responses.versions} | SELF_CHECKED
 """Calls the server answers without checking a bearer token first."""
-NOT_IN_BATCH: frozenset[Handler] = UNCOUNTED | {responses.composite_batch} | SELF_CHECKED
-"""Calls a ``composite/batch`` sub-request may not make (nor may it call ``/__admin/``)."""
+NOT_IN_BATCH: frozenset[Handler] = (
+    UNCOUNTED | {responses.composite_batch, composite.composite} | SELF_CHECKED
+)
+"""Calls a ``composite`` or ``composite/batch`` sub-request may not make (nor ``/__admin/``)."""
 ADMIN_HANDLERS: frozenset[Handler] = frozenset(
     handler for path, handler, _methods in RULES if path.startswith("/__admin/")
 )

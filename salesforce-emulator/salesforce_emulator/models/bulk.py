@@ -21,6 +21,8 @@ from salesforce_emulator.soql import CompiledQuery
 from salesforce_emulator.values import format_datetime
 
 DEFAULT_MAX_RECORDS = 50_000
+RESULT_PAGES_PER_ANSWER = 5
+"""Most result URLs one ``resultPages`` answer lists (Salesforce: up to five)."""
 TERMINAL_STATES = ("JobComplete", "Failed", "Aborted")
 
 
@@ -121,6 +123,8 @@ class BulkEngine:
     queries: QueryEngine
     writer: RecordWriter
     faults: JobFaults = field(default_factory=JobFaults)
+    result_page_rows: int = DEFAULT_MAX_RECORDS
+    """Rows per result page that ``resultPages`` hands out (its ``maxRecords``)."""
     query_jobs: dict[str, QueryJob] = field(default_factory=dict)
     ingest_jobs: dict[str, IngestJob] = field(default_factory=dict)
 
@@ -186,10 +190,8 @@ class BulkEngine:
         job.state = "JobComplete"
         return job
 
-    def query_results(
-        self, job_id: str, *, locator: str | None, max_records: int | None
-    ) -> tuple[str, str, int]:
-        """``GET jobs/query/{id}/results``: (CSV text, next locator or "null", rows in it)."""
+    def completed_query_job(self, job_id: str) -> QueryJob:
+        """A query job whose results can be read (404, or 400 INVALIDJOBSTATE before then)."""
         job = self.query_jobs.get(job_id)
         if job is None:
             raise _job_not_found(job_id)
@@ -199,6 +201,36 @@ class BulkEngine:
                 "INVALIDJOBSTATE",
                 f"Job is in state {job.state}; results are available only in JobComplete",
             )
+        return job
+
+    def result_pages(
+        self, job_id: str, *, locator: str | None
+    ) -> tuple[QueryJob, list[tuple[str, int]], str | None]:
+        """``GET jobs/query/{id}/resultPages``: (job, up to five (locator, maxRecords), next).
+
+        Each page starts at its own locator, so pages can be read in any order or at once;
+        ``next`` is the locator of the next ``resultPages`` answer, None on the last.
+        """
+        job = self.completed_query_job(job_id)
+        assert job.rowids is not None
+        start = decode_locator(locator) if locator else 0
+        available = len(job.rowids) - job.short_read_rows
+        size = max(1, self.result_page_rows)
+        pages: list[tuple[str, int]] = []
+        position = start
+        while position < available and len(pages) < RESULT_PAGES_PER_ANSWER:
+            pages.append((encode_locator(position), size))
+            position += size
+        if not pages and start == 0:
+            pages.append((encode_locator(0), size))  # no rows: one page holding the header
+        return job, pages, encode_locator(position) if position < available else None
+
+    def query_results(
+        self, job_id: str, *, locator: str | None, max_records: int | None
+    ) -> tuple[str, str, int]:
+        """``GET jobs/query/{id}/results``: (CSV text, next locator or "null", rows in it)."""
+        job = self.completed_query_job(job_id)
+        assert job.rowids is not None
         start = decode_locator(locator) if locator else 0
         size = max_records if max_records and max_records > 0 else DEFAULT_MAX_RECORDS
         available = len(job.rowids) - job.short_read_rows

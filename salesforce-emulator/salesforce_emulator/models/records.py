@@ -431,6 +431,12 @@ class RecordWriter:
         )
         return [row[0] for row in rows]
 
+    def live_count(self, obj: ObjectDef) -> int:
+        """Records of an object that are not in the recycle bin (``limits/recordCount``)."""
+        live = ' WHERE "IsDeleted" = 0' if obj.field("IsDeleted") is not None else ""
+        (count,) = self.conn.execute(f"SELECT COUNT(*) FROM {quote(obj.name)}{live}").fetchone()
+        return int(count)
+
     def deleted_between(self, obj: ObjectDef, start: str, end: str) -> list[tuple[str, str]]:
         """(Id, deletion time) of the records deleted in ``[start, end]``, oldest first."""
         rows = self.conn.execute(
