@@ -1,19 +1,25 @@
-"""Hard deletes: rows purged from the recycle bin, which ``queryAll`` no longer returns.
+"""Deletes, marked the Singer way: ``_sdc_deleted_at`` on every deleted row the tap emits.
 
-With ``include_deleted``, each read of an object that supports replication ends with one call
-to ``sobjects/{Object}/deleted/?start=&end=`` for the read's window of the replication key,
+Soft deletes: with ``include_deleted`` the read uses ``queryAll``, which also returns rows in
+the recycle bin (``IsDeleted = true``). Each such row gets ``_sdc_deleted_at``, its
+``SystemModstamp`` (deleting a row stamps it), so targets that key deletion on
+``_sdc_deleted_at`` (target-postgres and other SDK targets) see it deleted, not live.
+
+Hard deletes: rows purged from the recycle bin, which ``queryAll`` no longer returns. With
+``include_deleted``, each read of an object that supports replication ends with one call to
+``sobjects/{Object}/deleted/?start=&end=`` for the read's window of the replication key,
 clamped to the 30 days Salesforce keeps. Every deletion it reports that the read did not
 already emit as a deleted row becomes a record ``{Id, IsDeleted: true, _sdc_deleted_at}``
-(``_sdc_deleted_at`` is Salesforce's ``deletedDate``, the Singer convention for deletes:
-SDK-based targets soft-delete such rows, or remove them with ``hard_delete``). The other
-columns of such a record are absent: the row no longer exists in Salesforce.
+(``_sdc_deleted_at`` is Salesforce's ``deletedDate``: SDK-based targets soft-delete such rows,
+or remove them with ``hard_delete``). The other columns of such a record are absent: the row
+no longer exists in Salesforce.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +30,10 @@ if TYPE_CHECKING:
     from salesforce_common import SalesforceSession
 
 DELETED_AT = "_sdc_deleted_at"
-"""The property carrying the deletion time of a hard-deleted row."""
+"""The property carrying the deletion time of a deleted row (null on live rows)."""
 IS_DELETED = "IsDeleted"
+DELETION_TIME_FIELDS = ("SystemModstamp", "LastModifiedDate")
+"""Fields holding a soft-deleted row's deletion time, best first (a delete stamps both)."""
 RETENTION = dt.timedelta(days=30)
 """How far back ``sobjects/{X}/deleted`` reaches."""
 RETENTION_MARGIN = dt.timedelta(minutes=1)
@@ -35,6 +43,30 @@ DELETED_AT_SCHEMA = {"type": ["string", "null"], "format": "date-time"}
 
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def deletion_time_field(names: Container[str]) -> str | None:
+    """The field among ``names`` that holds a soft-deleted row's deletion time, if any."""
+    return next((name for name in DELETION_TIME_FIELDS if name in names), None)
+
+
+def mark_soft_delete(record: dict[str, Any], fallback: Callable[[], str]) -> bool:
+    """Set ``_sdc_deleted_at`` on a row read with ``IsDeleted = true``.
+
+    Args:
+        record: A row as read (datetimes already normalised).
+        fallback: Gives the deletion time when the row carries no :data:`DELETION_TIME_FIELDS`
+            value (the read's time: the row was deleted by then).
+
+    Returns:
+        Whether the row is deleted.
+    """
+    if record.get(IS_DELETED) is not True:
+        return False
+    if record.get(DELETED_AT) is None:
+        stamp = next((record[f] for f in DELETION_TIME_FIELDS if record.get(f)), None)
+        record[DELETED_AT] = stamp or fallback()
+    return True
 
 
 def deleted_records(

@@ -93,6 +93,7 @@ class TapOptions:
         formula_refresh: How often formula fields are re-read (None: never).
         state_every_records: A stream emits STATE at least every this many records.
         state_every_seconds: ... and at least every this many seconds.
+        emit_activate_version: Full-table reads end with ACTIVATE_VERSION.
         reports: Named report streams.
         all_reports: ``*`` in ``reports``: every tabular report the user can see.
     """
@@ -110,6 +111,7 @@ class TapOptions:
     formula_refresh: dt.timedelta | None = None
     state_every_records: int = DEFAULT_STATE_EVERY_RECORDS
     state_every_seconds: float = DEFAULT_STATE_EVERY_SECONDS
+    emit_activate_version: bool = True
     reports: tuple[ReportSpec, ...] = ()
     all_reports: bool = False
 
@@ -166,4 +168,5 @@ class TapOptions:
             ),
             reports=reports,
             all_reports=all_reports,
+            emit_activate_version=_setting(config, "emit_activate_version_messages", True),
         )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 PRIVATE_MEMBERS = (
     ("singer_sdk.streams.core.Stream", "_increment_stream_state"),
+    ("singer_sdk.streams.core.Stream", "_write_activate_version_message"),
     ("singer_sdk.tap_base.Tap", "_handle_termination"),
 )
 """``(class, member)`` of each private SDK member used (pinned by the tests)."""
@@ -30,6 +31,31 @@ class BookmarkHook(RESTStream[Any]):
 
     Subclasses override :meth:`moves_bookmark`.
     """
+
+    def stamp_table_version(self, version: int) -> None:
+        """Stamp every RECORD message written from now on with a table version.
+
+        Private SDK attribute ``Stream._stream_version``: the SDK's record messages carry it,
+        but it sets it only at the start of a full-table sync, from the stream's creation
+        time, together with an ACTIVATE_VERSION message; the tap needs its own version (kept
+        in state, so a resumed read keeps it) and the message at the end of the read.
+
+        Args:
+            version: The version.
+        """
+        self._stream_version = version
+
+    def activate_table_version(self, version: int) -> None:
+        """Write ACTIVATE_VERSION for this stream (and each of its stream-map aliases).
+
+        Private SDK member ``Stream._write_activate_version_message``, the SDK's writer of the
+        message, called by its sync only at the start of a read (see
+        :meth:`stamp_table_version`).
+
+        Args:
+            version: The version the target is to activate.
+        """
+        self._write_activate_version_message(version)
 
     def moves_bookmark(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
         """Whether an emitted record advances the bookmark (default: every record).

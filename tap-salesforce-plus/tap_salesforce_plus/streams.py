@@ -1,8 +1,9 @@
 """SOQL-backed streams: one generic class for tables, queries and formulas, never per object.
 
 A :class:`SoqlStream` picks a reader for each read, REST (:class:`~.rest.RestRead`) or Bulk
-API 2.0 (:class:`~.bulk.BulkRead`), yields its records, reports hard deletes
-(:mod:`~tap_salesforce_plus.deletions`) and keeps the state.
+API 2.0 (:class:`~.bulk.BulkRead`), yields its records, marks deletes
+(:mod:`~tap_salesforce_plus.deletions`), versions full-table reads
+(:mod:`~tap_salesforce_plus.table_versions`) and keeps the state.
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ from salesforce_common import (
 )
 from salesforce_common.bulk import BulkQueryClient, is_unsupported_object
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE, REPLICATION_INCREMENTAL
 from typing_extensions import override
 
+from tap_salesforce_plus import table_versions
 from tap_salesforce_plus.bulk import STATE_KEY, BulkJobState, BulkRead
 from tap_salesforce_plus.client import SalesforceStream
-from tap_salesforce_plus.deletions import DELETED_AT, DELETED_AT_SCHEMA, IS_DELETED, deleted_records
+from tap_salesforce_plus.deletions import (
+    DELETED_AT,
+    DELETED_AT_SCHEMA,
+    IS_DELETED,
+    deleted_records,
+    deletion_time_field,
+    mark_soft_delete,
+)
 from tap_salesforce_plus.fields import FieldFilter
 from tap_salesforce_plus.rest import RestRead, count_rows
 from tap_salesforce_plus.schema import PRIMARY_KEY
@@ -114,7 +123,8 @@ class SoqlStream(SalesforceStream):
         self.source, self.options, self.clock = source, options, clock
         self.guard = guard or StopGuard()
         schema = source.shape.schema(include_base64=options.include_base64)
-        if source.hard_deletes:
+        self.soft_deletes = options.include_deleted and IS_DELETED in source.shape.names
+        if source.hard_deletes or self.soft_deletes:
             schema["properties"][DELETED_AT] = dict(DELETED_AT_SCHEMA)
         path = "queryAll" if options.include_deleted else "query"
         super().__init__(tap, session=session, name=source.name, schema=schema, path=path)
@@ -124,6 +134,19 @@ class SoqlStream(SalesforceStream):
         self._reader: RestRead | BulkRead | None = None
         # The SDK's own count-based STATE cadence, aligned with ours (StateCadence).
         self.STATE_MSG_FREQUENCY = options.state_every_records
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        """Never at the start of a read (the SDK's way): :meth:`read` writes it at the end."""
+        return False
+
+    @property
+    def versions_table(self) -> bool:
+        """Whether this read is full-table and ends with ACTIVATE_VERSION (the setting)."""
+        return (
+            self.replication_method == REPLICATION_FULL_TABLE and self.options.emit_activate_version
+        )
 
     @property
     @override
@@ -141,9 +164,11 @@ class SoqlStream(SalesforceStream):
             record: The record just emitted.
 
         Returns:
-            False for reported hard deletes, Bulk rows and rows below the stored bookmark.
+            False for reported hard deletes (they carry no replication key), Bulk rows and
+            rows below the stored bookmark.
         """
-        if record.get(DELETED_AT) is not None:
+        key = self.replication_key
+        if record.get(DELETED_AT) is not None and (key is None or record.get(key) is None):
             return False
         return self._reader is None or self._reader.moves_bookmark(record)
 
@@ -216,8 +241,19 @@ class SoqlStream(SalesforceStream):
             self.sf_session.calls - calls_before,
         )
 
+    def _start_version(self, context: Context | None) -> int | None:
+        """Stamp a full-table read's records with its version (None: not versioned)."""
+        if not self.versions_table:
+            return None
+        state = self.get_context_state(context)
+        resuming = BulkJobState.from_state(state.get(STATE_KEY), self.name) is not None
+        version = table_versions.next_version(state, resuming=resuming, now=time.time())
+        state[table_versions.STATE_KEY] = version
+        self.stamp_table_version(version)
+        return version
+
     def read(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        """Pick REST or Bulk, read, then report hard deletes.
+        """Pick REST or Bulk, read, report hard deletes, then activate a full table's version.
 
         Args:
             context: Stream partition context.
@@ -225,6 +261,7 @@ class SoqlStream(SalesforceStream):
         Yields:
             Records.
         """
+        version = self._start_version(context)
         state = self.get_context_state(context)
         since, floor = self._start(state)
         selected = self.selected_shape()
@@ -284,6 +321,8 @@ class SoqlStream(SalesforceStream):
                 already_emitted=deleted,
                 logger=self.logger,
             )
+        if version is not None:  # every record of the version is written by now
+            self.activate_table_version(version)
 
     def selected_shape(self) -> Shape:
         """What a read selects: the properties the stream's SCHEMA declares and selects.
@@ -311,16 +350,26 @@ class SoqlStream(SalesforceStream):
                 ", ".join(gone),
                 self.source.object_name,
             )
-        return declared.only(n for n in declared.names if mask.get(("properties", n), True))
+        # Read even when deselected (the SDK drops them from records): they mark deletes.
+        forced = {IS_DELETED, deletion_time_field(declared.names)} if self.soft_deletes else set()
+        return declared.only(
+            n for n in declared.names if n in forced or mask.get(("properties", n), True)
+        )
 
     def _records(self, reader: RestRead | BulkRead, deleted: set[str]) -> Iterator[dict[str, Any]]:
-        """The reader's records, noting the Ids emitted as deleted (``IsDeleted`` true)."""
+        """The reader's records, deleted ones marked and their Ids noted (``IsDeleted`` true)."""
         self._reader = reader
-        track = self.source.hard_deletes
+        if not self.soft_deletes:
+            yield from reader.records()
+            return
         for record in reader.records():
-            if track and record.get(IS_DELETED) is True:
+            if mark_soft_delete(record, self._deletion_fallback):
                 deleted.add(record[PRIMARY_KEY])
             yield record
+
+    def _deletion_fallback(self) -> str:
+        """The deletion time of a deleted row that carries no timestamp: now, by then deleted."""
+        return normalize_datetime(self._now().isoformat())
 
     def _now(self) -> dt.datetime:
         """Salesforce's time, to the second: the exclusive upper bound of a read."""

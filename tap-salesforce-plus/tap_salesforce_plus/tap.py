@@ -296,6 +296,19 @@ class TapSalesforcePlus(TerminationHook):
                 "records (checked at each record)."
             ),
         ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=True,
+            description=(
+                "Full-table streams (objects without a replication key, or forced to "
+                "`FULL_TABLE` in the catalog) stamp their records with a table version and end "
+                "with an `ACTIVATE_VERSION` message once the whole table is read, so targets "
+                "that support it (target-postgres) drop or mark deleted the rows that vanished "
+                "from the org (`hard_delete: true` removes them). Never sent for a read that "
+                "failed midway."
+            ),
+        ),
         *QUOTA_SETTINGS,
     ).to_dict()
 

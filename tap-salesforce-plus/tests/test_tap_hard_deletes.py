@@ -1,4 +1,8 @@
-"""Hard deletes: rows purged from the recycle bin arrive from ``sobjects/{X}/deleted``."""
+"""Deletes: rows in the recycle bin and rows purged from it both carry ``_sdc_deleted_at``.
+
+Purged rows arrive from ``sobjects/{X}/deleted`` (their ``deletedDate``); rows still in the
+recycle bin come from ``queryAll`` (their ``SystemModstamp``, which the delete stamped).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +48,10 @@ def test_purged_rows_are_emitted_as_deleted(emulator: RunningEmulator, api_type:
     [soft] = leads[soft_only]  # still in the recycle bin: queryAll returns the whole row
     assert soft["IsDeleted"] is True
     assert soft["LastName"]
-    assert soft.get("_sdc_deleted_at") is None
+    assert soft["_sdc_deleted_at"] == soft["SystemModstamp"]
+    [stored] = emulator.admin.records("Lead", ids=[soft_only])
+    assert soft["_sdc_deleted_at"][:19] == stored["SystemModstamp"][:19]
+    assert all(r.get("_sdc_deleted_at") is None for r in second.records("lead") if not r["IsDeleted"])
     # Deletion records never move the bookmark.
     bookmark = second.state["bookmarks"]["lead"]["replication_key_value"]
     assert bookmark >= first.state["bookmarks"]["lead"]["replication_key_value"]

@@ -33,6 +33,10 @@ EXPECTED_SIGNATURES = {
         ("latest_record", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("context", inspect.Parameter.KEYWORD_ONLY, None),
     ],
+    ("singer_sdk.streams.core.Stream", "_write_activate_version_message"): [
+        ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+        ("full_table_version", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+    ],
     ("singer_sdk.tap_base.Tap", "_handle_termination"): [
         ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("signum", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
@@ -66,6 +70,11 @@ def test_sdk_sync_loop_still_calls_the_bookmark_hook() -> None:
     assert "self._increment_stream_state(record, context=" in inspect.getsource(
         Stream._sync_records
     )
+
+
+def test_sdk_stamps_records_with_the_stream_version() -> None:
+    assert "version=self._stream_version" in inspect.getsource(Stream._generate_record_messages)
+    assert "self._stream_version: int | None = None" in inspect.getsource(Stream.__init__)
 
 
 def test_sdk_registers_the_termination_handler_for_sigterm_and_sigint() -> None:

@@ -129,7 +129,13 @@ def test_exact_soql_sent(
     config = shared_emulator().config(tables=["account", "contact"], **settings)
     catalog = account_only_catalog(config, {"Name"})
     run = sync(config, state=state, catalog=catalog)
-    expected = f"SELECT {ACCOUNT_FIELDS} FROM Account{where} ORDER BY SystemModstamp ASC"
+    # With include_deleted, IsDeleted is read although deselected: it marks deleted rows.
+    fields = (
+        ACCOUNT_FIELDS.replace("Id, ", "Id, IsDeleted, ", 1)
+        if resource == "queryAll"
+        else ACCOUNT_FIELDS
+    )
+    expected = f"SELECT {fields} FROM Account{where} ORDER BY SystemModstamp ASC"
     count = f"SELECT COUNT() FROM Account{where}"
     assert run.queries == [(resource, count), (resource, expected)]
     assert run.counts()["account"] > 0
