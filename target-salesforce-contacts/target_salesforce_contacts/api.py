@@ -83,7 +83,23 @@ class ContactsApi:
         Returns:
             The describe body.
         """
-        return dict(self.session.get_json(f"sobjects/{CONTACT}/describe"))
+        return self.describe(CONTACT)
+
+    def describe(self, sobject: str) -> dict[str, Any]:
+        """``GET sobjects/{sobject}/describe``.
+
+        Args:
+            sobject: The object (``Contact``, ``Account``, ``Lead``).
+
+        Returns:
+            The describe body.
+        """
+        return dict(self.session.get_json(f"sobjects/{quote(sobject, safe='')}/describe"))
+
+    @property
+    def query_url_prefix_bytes(self) -> int:
+        """Length of the query URL before the encoded statement."""
+        return len(f"{self.session.base_url}/query?q=".encode())
 
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
         """Run a query (all pages).
@@ -149,11 +165,14 @@ class ContactsApi:
         )
         return list(decoded(response))
 
-    def update(self, records: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    def update(
+        self, records: Sequence[tuple[str, Mapping[str, Any]]], sobject: str = CONTACT
+    ) -> list[dict[str, Any]]:
         """``PATCH composite/sobjects`` (retries are the caller's).
 
         Args:
-            records: At most 200 (Contact Id, changed fields).
+            records: At most 200 (record Id, changed fields).
+            sobject: The object updated (Contact, or Lead for ``lead_policy: update_lead``).
 
         Returns:
             One result per record, in order.
@@ -161,11 +180,46 @@ class ContactsApi:
         body = {
             "allOrNone": False,
             "records": [
-                {"attributes": {"type": CONTACT}, "id": contact_id, **values}
-                for contact_id, values in records
+                {"attributes": {"type": sobject}, "id": record_id, **values}
+                for record_id, values in records
             ],
         }
         response = self.session.request(
             "PATCH", "composite/sobjects", retry=False, json=body, headers=self.write_headers
+        )
+        return list(decoded(response))
+
+    def create(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """``POST composite/sobjects``: create at most 200 records (retries are the caller's).
+
+        Args:
+            sobject: The object (Account).
+            records: Field -> value per record.
+
+        Returns:
+            One result per record, in order: ``{id, success, errors}``.
+        """
+        body = {
+            "allOrNone": False,
+            "records": [{"attributes": {"type": sobject}, **r} for r in records],
+        }
+        response = self.session.request(
+            "POST", "composite/sobjects", retry=False, json=body, headers=self.write_headers
+        )
+        return list(decoded(response))
+
+    def delete(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """``DELETE composite/sobjects?ids=...&allOrNone=false`` (at most 200; idempotent).
+
+        Args:
+            ids: Record Ids.
+
+        Returns:
+            One result per Id, in order.
+        """
+        response = self.session.request(
+            "DELETE",
+            "composite/sobjects",
+            params={"ids": ",".join(ids), "allOrNone": "false"},
         )
         return list(decoded(response))

@@ -35,6 +35,7 @@ class ContactField:
         calculated: A formula field.
         external_id: An external-ID field (an upsert may key on it).
         unique: Salesforce keeps its values unique.
+        filterable: May be used in a WHERE clause.
     """
 
     name: str
@@ -48,6 +49,7 @@ class ContactField:
     calculated: bool = False
     external_id: bool = False
     unique: bool = False
+    filterable: bool = True
 
     @classmethod
     def from_describe(cls, raw: Mapping[str, Any]) -> ContactField:
@@ -71,6 +73,7 @@ class ContactField:
             calculated=bool(raw.get("calculated")),
             external_id=bool(raw.get("externalId")),
             unique=bool(raw.get("unique")),
+            filterable=bool(raw.get("filterable", True)),
         )
 
     @property

@@ -1,4 +1,9 @@
-"""Finding existing Contacts by email: escaped, chunked ``Email IN (...)`` queries."""
+"""Finding existing records by key: escaped, chunked ``Field IN (...)`` (or ``LIKE``) queries.
+
+Contacts by email or another match key, Leads by email, Accounts by a field or a Website
+domain: every lookup is one SOQL statement per chunk of keys, literals escaped by the shared
+``quote_string`` and chunks packed by the shared ``pack`` under Salesforce's size limits.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ def in_queries(
     url_prefix_bytes: int,
     max_uri_bytes: int = MAX_URI_BYTES - HEADER_ALLOWANCE,
     max_soql_chars: int = MAX_SOQL_CHARS,
+    term: Callable[[str], str] = quote_string,
+    separator: str = _SEPARATOR,
 ) -> Iterator[str]:
     """Split ``head IN (v1, v2, ...)`` into statements that fit Salesforce's limits.
 
@@ -48,6 +55,8 @@ def in_queries(
             (``https://host/services/data/vNN.N/query?q=``).
         max_uri_bytes: URI budget (limit minus the allowance for headers).
         max_soql_chars: SOQL length limit.
+        term: Prints one value as a term of the list (default: the quoted literal).
+        separator: Between terms (default ``", "``; ``" OR "`` for ``LIKE`` terms).
 
     Yields:
         Statements, each with at least one value.
@@ -57,22 +66,18 @@ def in_queries(
         max_uri_bytes - url_prefix_bytes - _encoded_length(head) - _encoded_length(tail),
         max_soql_chars - len(head) - len(tail),
     )
-    literals = [quote_string(v) for v in values]
+    literals = [term(v) for v in values if len(quote_string(v)) - 2 <= MAX_LITERAL_CHARS]
     literals = [
-        lit
-        for lit in literals
-        if len(lit) - 2 <= MAX_LITERAL_CHARS
-        and _encoded_length(lit) <= budget[0]
-        and len(lit) <= budget[1]
+        lit for lit in literals if _encoded_length(lit) <= budget[0] and len(lit) <= budget[1]
     ]
     groups = pack(
         literals,
         cost=lambda literal: (_encoded_length(literal), len(literal)),
         budget=budget,
-        separator=(_encoded_length(_SEPARATOR), len(_SEPARATOR)),
+        separator=(_encoded_length(separator), len(separator)),
     )
     for group in groups:
-        yield head + _SEPARATOR.join(group) + tail
+        yield head + separator.join(group) + tail
 
 
 def lookup_statements(
@@ -124,3 +129,78 @@ def find_contacts(
     for contacts in found.values():
         contacts.sort(key=lambda c: (str(c.get("CreatedDate") or ""), str(c["Id"])))
     return dict(found)
+
+
+def value_key(value: Any) -> str:
+    """The matching key of a text value: trimmed and lower-cased (SOQL compares text so).
+
+    Args:
+        value: A value.
+
+    Returns:
+        The key.
+    """
+    return str(value).strip().lower()
+
+
+def find_records(
+    query: Callable[[str], Iterable[dict[str, Any]]],
+    *,
+    sobject: str,
+    field: str,
+    values: Iterable[str],
+    fields: Iterable[str] = (),
+    where: str = "",
+    key: Callable[[Any], str] = value_key,
+    url_prefix_bytes: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Records of ``sobject`` whose ``field`` is one of ``values``, by key, oldest first.
+
+    One ``SELECT Id, <field>, <fields>, CreatedDate FROM <sobject> WHERE [<where> AND]
+    <field> IN (...)`` per packed chunk of values.
+
+    Args:
+        query: Runs one SOQL statement and yields its records (all pages).
+        sobject: The object (``Contact``, ``Lead``, ``Account``).
+        field: The field compared.
+        values: The values to look up.
+        fields: Other fields to read.
+        where: A condition ANDed before the ``IN`` (``IsConverted = false``).
+        key: Folds a value (sent and found) into its matching key.
+        url_prefix_bytes: Length of the query URL before the statement.
+
+    Returns:
+        Key -> matching records (keys without a match are absent).
+    """
+    wanted = {key(v): v for v in values}
+    extra = sorted(set(fields) - {"Id", field, "CreatedDate"})
+    select = ", ".join(["Id", *([] if field == "Id" else [field]), *extra, "CreatedDate"])
+    head = f"SELECT {select} FROM {sobject} WHERE {where + ' AND ' if where else ''}{field} IN ("
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    seen: set[str] = set()
+    statements = in_queries(
+        head, sorted(wanted.values(), key=key), url_prefix_bytes=url_prefix_bytes
+    )
+    for statement in statements:
+        for row in query(statement):
+            if row.get(field) is None:
+                continue
+            found_key = key(row[field])
+            if found_key in wanted and row["Id"] not in seen:
+                seen.add(row["Id"])
+                found[found_key].append(row)
+    for rows in found.values():
+        rows.sort(key=oldest_first)
+    return dict(found)
+
+
+def oldest_first(row: dict[str, Any]) -> tuple[str, str]:
+    """Sort key: CreatedDate, then Id.
+
+    Args:
+        row: A record with ``CreatedDate`` and ``Id``.
+
+    Returns:
+        The key.
+    """
+    return (str(row.get("CreatedDate") or ""), str(row["Id"]))

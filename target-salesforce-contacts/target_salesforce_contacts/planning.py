@@ -8,8 +8,18 @@ from typing import Any
 
 from target_salesforce_contacts.describe import ContactSchema
 from target_salesforce_contacts.mapping import EMAIL, StreamMapper
-from target_salesforce_contacts.settings import MultipleMatchPolicy, TargetSettings
+from target_salesforce_contacts.settings import (
+    DeleteMode,
+    FieldPolicy,
+    MultipleMatchPolicy,
+    TargetSettings,
+)
 from target_salesforce_contacts.values import clean_email, comparable, email_key, is_valid_email
+
+DELETED_AT = "_sdc_deleted_at"
+"""Singer's soft-delete marker."""
+TABLE_VERSION = "_sdc_table_version"
+"""The table version the SDK adds from a RECORD's ``version``."""
 
 
 @dataclass
@@ -21,12 +31,18 @@ class Incoming:
         record: The record as received.
         email: The trimmed email (None when absent).
         values: Contact field -> value to write (identity excluded).
+        deleted: The source deleted it (``_sdc_deleted_at`` set, with ``sync_deletes``).
+        source_key: The record's key properties and values (for the ledger).
+        version: The record's table version (``_sdc_table_version``), if any.
     """
 
     stream: str
     record: Mapping[str, Any]
     email: str | None
     values: dict[str, Any]
+    deleted: bool = False
+    source_key: dict[str, Any] | None = None
+    version: int | None = None
 
     @property
     def key(self) -> str:
@@ -44,6 +60,7 @@ class Reject:
         reason: A human-readable reason.
         fields: Fields the error is about.
         contact_id: The Contact concerned, when there is one.
+        lead_id: The Lead concerned (``LEAD_EXISTS``).
     """
 
     item: Incoming
@@ -51,6 +68,7 @@ class Reject:
     reason: str
     fields: list[str] = field(default_factory=list)
     contact_id: str | None = None
+    lead_id: str | None = None
 
 
 @dataclass
@@ -62,12 +80,14 @@ class WriteOp:
         contact_id: The Contact to update, None to create.
         payload: Fields to send (for an update only the changed ones).
         changes: For updates: field -> {"from": old, "to": new}.
+        deletes: The write carries out a source delete (a flag set, or a hard delete).
     """
 
     item: Incoming
     contact_id: str | None
     payload: dict[str, Any]
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deletes: bool = False
 
     @property
     def is_create(self) -> bool:
@@ -101,10 +121,14 @@ class BatchPlan:
         skipped: Records the sync mode leaves alone.
         rejects: Records that will not be written.
         multiple_matches: Records matching several Contacts (and the Ids).
+        deletes: Contacts to delete (hard deletes; flags are updates).
+        matched: Contact Ids matched by the batch's records (for the delete cap).
     """
 
     creates: list[WriteOp] = field(default_factory=list)
     updates: list[WriteOp] = field(default_factory=list)
+    deletes: list[WriteOp] = field(default_factory=list)
+    matched: set[str] = field(default_factory=set)
     unchanged: list[Settled] = field(default_factory=list)
     skipped: list[Settled] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
@@ -115,9 +139,19 @@ class BatchPlan:
         """Creates then updates."""
         return [*self.creates, *self.updates]
 
+    @property
+    def delete_count(self) -> int:
+        """Contacts this batch deletes or flags as deleted."""
+        return len(self.deletes) + sum(op.deletes for op in self.updates)
+
 
 def prepare(
-    stream: str, records: Sequence[Mapping[str, Any]], mapper: StreamMapper
+    stream: str,
+    records: Sequence[Mapping[str, Any]],
+    mapper: StreamMapper,
+    *,
+    key_properties: Sequence[str] = (),
+    sync_deletes: bool = False,
 ) -> tuple[list[Incoming], list[Reject]]:
     """Extract identities and values; reject bad emails; collapse duplicate emails.
 
@@ -128,6 +162,8 @@ def prepare(
         stream: The stream name.
         records: The batch, in input order.
         mapper: The stream's mapping.
+        key_properties: The stream's key properties (kept with each record for the ledger).
+        sync_deletes: Mark records whose ``_sdc_deleted_at`` is set as deletes.
 
     Returns:
         (records to match, rejected records).
@@ -137,7 +173,16 @@ def prepare(
     for record in records:
         extracted = mapper.extract(record)
         email = clean_email(extracted.email)
-        item = Incoming(stream, record, email, extracted.values)
+        version = record.get(TABLE_VERSION)
+        item = Incoming(
+            stream,
+            record,
+            email,
+            extracted.values,
+            deleted=sync_deletes and record.get(DELETED_AT) not in (None, ""),
+            source_key={k: record.get(k) for k in key_properties} or None,
+            version=version if isinstance(version, int) else None,
+        )
         if email is None:
             where = mapper.email_path or "email"
             if extracted.email is None:
@@ -164,13 +209,48 @@ def prepare(
     return list(latest.values()), rejects
 
 
-def _changes(
-    schema: ContactSchema, values: Mapping[str, Any], contact: Mapping[str, Any]
+def is_empty(value: Any) -> bool:
+    """True for what ``fill_if_empty`` may fill: null or a blank string.
+
+    Args:
+        value: A Salesforce value.
+
+    Returns:
+        Whether it is empty.
+    """
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def changes_for(
+    schema: ContactSchema,
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+    policies: Mapping[str, FieldPolicy],
 ) -> dict[str, dict[str, Any]]:
+    """The fields an update would change, under the field policies.
+
+    ``on_create`` fields are never updated; ``fill_if_empty`` fields only where the record
+    in Salesforce holds null or a blank string; ``overwrite`` fields whenever they differ.
+    So a record whose allowed fields already hold its values changes nothing.
+
+    Args:
+        schema: The object's fields.
+        values: Field -> new value.
+        current: The record as read from Salesforce.
+        policies: Field -> policy (absent: overwrite).
+
+    Returns:
+        Field -> {"from": old, "to": new}.
+    """
     changes: dict[str, dict[str, Any]] = {}
     for name, new in values.items():
         f = schema.get(name)
-        old = contact.get(name)
+        policy = policies.get(f.name if f else name, FieldPolicy.OVERWRITE)
+        old = current.get(f.name if f else name)
+        if policy is FieldPolicy.ON_CREATE:
+            continue
+        if policy is FieldPolicy.FILL_IF_EMPTY and not is_empty(old):
+            continue
         if f is None or comparable(f, new) != comparable(f, old):
             changes[name] = {"from": old, "to": new}
     return changes
@@ -203,8 +283,13 @@ def plan(
     result = BatchPlan()
     mode = settings.sync_mode
     required = [f.name for f in schema.required_on_create]
+    policies = settings.field_policies
     for item in items:
         matches = existing.get(item.key, [])
+        result.matched.update(str(c["Id"]) for c in matches)
+        if item.deleted:
+            _plan_delete(result, item, matches, settings)
+            continue
         if not matches:
             if not mode.creates:
                 result.skipped.append(Settled(item, None, "no Contact has this email"))
@@ -248,7 +333,7 @@ def plan(
             if policy is MultipleMatchPolicy.UPDATE_OLDEST:
                 targets = matches[:1]
         for position, contact in enumerate(targets):
-            changes = _changes(schema, item.values, contact)
+            changes = changes_for(schema, item.values, contact, policies)
             if external_id is not None and position == 0 and contact.get(external_id) != item.key:
                 changes[external_id] = {"from": contact.get(external_id), "to": item.key}
             contact_id = str(contact["Id"])
@@ -258,3 +343,44 @@ def plan(
             payload = {name: change["to"] for name, change in changes.items()}
             result.updates.append(WriteOp(item, contact_id, payload, changes))
     return result
+
+
+def _plan_delete(
+    result: BatchPlan,
+    item: Incoming,
+    matches: Sequence[Mapping[str, Any]],
+    settings: TargetSettings,
+) -> None:
+    """Plan a source delete: delete (or flag) the matched Contact(s); nothing when none.
+
+    Several matches follow ``on_multiple_matches`` (oldest, all, or reject), as updates do.
+    """
+    if not matches:
+        result.skipped.append(Settled(item, None, "deleted at the source; no Contact to delete"))
+        return
+    ids = [str(c["Id"]) for c in matches]
+    targets = list(matches)
+    if len(matches) > 1:
+        if settings.on_multiple_matches is MultipleMatchPolicy.REJECT:
+            result.rejects.append(
+                Reject(
+                    item,
+                    "MULTIPLE_MATCHES",
+                    f"{len(ids)} Contacts have this email: {', '.join(ids)}; none deleted",
+                    [EMAIL],
+                )
+            )
+            return
+        result.multiple_matches.append((item, ids))
+        if settings.on_multiple_matches is MultipleMatchPolicy.UPDATE_OLDEST:
+            targets = targets[:1]
+    flag = settings.delete_flag_field
+    for contact in targets:
+        contact_id = str(contact["Id"])
+        if settings.delete_mode is DeleteMode.DELETE:
+            result.deletes.append(WriteOp(item, contact_id, {}, deletes=True))
+        elif flag is not None and contact.get(flag) is not True:
+            change = {flag: {"from": contact.get(flag), "to": True}}
+            result.updates.append(WriteOp(item, contact_id, {flag: True}, change, deletes=True))
+        else:
+            result.unchanged.append(Settled(item, contact_id, "already flagged as deleted"))

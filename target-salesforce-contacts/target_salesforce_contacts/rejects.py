@@ -67,16 +67,17 @@ class RejectsFile(JsonlFile):
         Args:
             reject: The rejected record.
         """
-        self.write(
-            {
-                "stream": reject.item.stream,
-                "record": reject.item.record,
-                "email": reject.item.email,
-                "code": reject.code,
-                "reason": reject.reason,
-                "fields": reject.fields,
-                "contact_id": reject.contact_id,
-                "rejected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "run_id": self.run_id,
-            }
-        )
+        entry: dict[str, Any] = {
+            "stream": reject.item.stream,
+            "record": reject.item.record,
+            "email": reject.item.email,
+            "code": reject.code,
+            "reason": reject.reason,
+            "fields": reject.fields,
+            "contact_id": reject.contact_id,
+            "rejected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "run_id": self.run_id,
+        }
+        if reject.lead_id:
+            entry["lead_id"] = reject.lead_id
+        self.write(entry)

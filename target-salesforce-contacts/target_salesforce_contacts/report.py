@@ -20,6 +20,9 @@ class RunStats:
             create_only).
         multiple_matches: Records whose email matched several Contacts.
         recovered: Creates whose call failed but which had in fact been made.
+        deleted: Contacts deleted (or flagged as deleted) for source deletes.
+        accounts_created: Accounts created to link Contacts to.
+        leads_updated: Leads updated instead of creating Contacts.
         changed_fields: How often each field was (or would be) changed by an update.
     """
 
@@ -30,6 +33,9 @@ class RunStats:
     skipped: int = 0
     multiple_matches: int = 0
     recovered: int = 0
+    deleted: int = 0
+    accounts_created: int = 0
+    leads_updated: int = 0
     changed_fields: Counter[str] = field(default_factory=Counter)
 
     def summary(
@@ -72,6 +78,9 @@ class RunStats:
             line += f" multiple_matches={self.multiple_matches}"
         if self.recovered:
             line += f" recovered_creates={self.recovered}"
+        for name in ("deleted", "accounts_created", "leads_updated"):
+            if getattr(self, name):
+                line += f" {name}={getattr(self, name)}"
         if self.changed_fields:
             fields = ", ".join(f"{name}={n}" for name, n in sorted(self.changed_fields.items()))
             line += f"; changed fields: {fields}"

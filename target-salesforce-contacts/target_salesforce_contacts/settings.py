@@ -18,6 +18,9 @@ DEFAULT_BATCH_SIZE_ROWS = 10_000
 DEFAULT_BACKOFF_BASE_SECONDS = 1.0
 DEFAULT_JOURNAL_NAME = "contacts-journal.json"
 DEFAULT_BULK_JOB_TIMEOUT_SECONDS = 3600.0
+DEFAULT_TRACKING_NAME = "contacts-synced.json"
+DEFAULT_MAX_DELETE_PERCENT = 10.0
+SUMMARY_SUFFIX = ".summary.json"
 
 
 class SyncMode(StrEnum):
@@ -44,6 +47,51 @@ class MultipleMatchPolicy(StrEnum):
     UPDATE_OLDEST = "update_oldest"
     UPDATE_ALL = "update_all"
     REJECT = "reject"
+
+
+class FieldPolicy(StrEnum):
+    """When a mapped field is written."""
+
+    OVERWRITE = "overwrite"
+    FILL_IF_EMPTY = "fill_if_empty"
+    ON_CREATE = "on_create"
+
+
+class AccountPolicy(StrEnum):
+    """Whether and how Contacts are linked to Accounts."""
+
+    NONE = "none"
+    MATCH_ONLY = "match_only"
+    MATCH_OR_CREATE = "match_or_create"
+
+
+class AccountAmbiguity(StrEnum):
+    """What to do when several Accounts match one key."""
+
+    OLDEST = "oldest"
+    REJECT = "reject"
+
+
+class LeadPolicy(StrEnum):
+    """What to do with a record whose email belongs to an unconverted Lead."""
+
+    IGNORE = "ignore"
+    SKIP = "skip"
+    UPDATE_LEAD = "update_lead"
+
+
+class MatchMode(StrEnum):
+    """How several match keys combine."""
+
+    FIRST = "first"
+    ALL = "all"
+
+
+class DeleteMode(StrEnum):
+    """How a deleted source record reaches Salesforce."""
+
+    DELETE = "delete"
+    FLAG = "flag"
 
 
 TARGET_SETTINGS = th.PropertiesList(
@@ -210,6 +258,156 @@ TARGET_SETTINGS = th.PropertiesList(
             "`max_retries` bounds the retries)."
         ),
     ),
+    th.Property(
+        "field_policies",
+        th.ObjectType(
+            additional_properties=th.StringType(allowed_values=[p.value for p in FieldPolicy])
+        ),
+        description=(
+            "Per Contact field write policy `{Field: policy}`: `overwrite` (default), "
+            "`fill_if_empty` (write only where Salesforce holds null or an empty string) or "
+            "`on_create` (set when the Contact is created, never updated). Example: "
+            '`{"LeadSource": "on_create", "Title": "fill_if_empty"}`.'
+        ),
+    ),
+    th.Property(
+        "match_keys",
+        th.ArrayType(th.StringType),
+        description=(
+            'Ordered Contact fields that identify a Contact, e.g. `["Email", '
+            '"Secondary_Email__c", "Employee_Id__c"]`. `Email` is the record\'s email; '
+            "another field takes the record's value mapped to that field (the "
+            '`external_id_field` takes the email key). Default: `["Email"]`.'
+        ),
+    ),
+    th.Property(
+        "match_mode",
+        th.StringType,
+        default=MatchMode.FIRST.value,
+        allowed_values=[m.value for m in MatchMode],
+        description=(
+            "`first`: the first of `match_keys` that finds a Contact wins; `all`: every key "
+            "the record has a value for must find the same Contact(s), else the record is "
+            "rejected as MATCH_KEYS_DISAGREE."
+        ),
+    ),
+    th.Property(
+        "account_policy",
+        th.StringType,
+        default=AccountPolicy.NONE.value,
+        allowed_values=[p.value for p in AccountPolicy],
+        description=(
+            "Link Contacts to Accounts (AccountId): `none` (default), `match_only` (link when "
+            "an Account matches), `match_or_create` (create the Account when none matches)."
+        ),
+    ),
+    th.Property(
+        "account_source_field",
+        th.StringType,
+        description=(
+            "The record property (or dotted path) holding the Account key. Default: the "
+            "domain of the record's email (free-mail domains excluded)."
+        ),
+    ),
+    th.Property(
+        "account_match_field",
+        th.StringType,
+        description=(
+            "The Account field the key is matched against (filterable; an external ID, "
+            "`Name` or a custom field). Default: `Website` (compared as a domain) for email "
+            "domains, `Name` for `account_source_field`."
+        ),
+    ),
+    th.Property(
+        "account_on_multiple_matches",
+        th.StringType,
+        default=AccountAmbiguity.OLDEST.value,
+        allowed_values=[a.value for a in AccountAmbiguity],
+        description=(
+            "When several Accounts match one key: `oldest` (by CreatedDate, then Id; "
+            "default) or `reject` (the record is dead-lettered as MULTIPLE_ACCOUNTS)."
+        ),
+    ),
+    th.Property(
+        "free_email_domains",
+        th.ArrayType(th.StringType),
+        description=(
+            "Email domains never used to find or create an Account, on top of the built-in "
+            "list of free-mail domains (gmail.com, outlook.com, yahoo.com, ...)."
+        ),
+    ),
+    th.Property(
+        "lead_policy",
+        th.StringType,
+        default=LeadPolicy.IGNORE.value,
+        allowed_values=[p.value for p in LeadPolicy],
+        description=(
+            "A record that matches no Contact but whose email belongs to an unconverted Lead: "
+            "`ignore` (default: create the Contact), `skip` (dead-letter as LEAD_EXISTS with "
+            "the Lead Id) or `update_lead` (update the Lead with the mapped fields Lead has)."
+        ),
+    ),
+    th.Property(
+        "sync_deletes",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Delete (or flag, see `delete_mode`) the matching Contact of a record whose "
+            "`_sdc_deleted_at` is set, and handle ACTIVATE_VERSION: Contacts this stream "
+            "synced with an older table version are deleted or flagged."
+        ),
+    ),
+    th.Property(
+        "delete_mode",
+        th.StringType,
+        default=DeleteMode.DELETE.value,
+        allowed_values=[m.value for m in DeleteMode],
+        description=(
+            "`delete` (default; hard delete, to the Recycle Bin) or `flag` (set the checkbox "
+            "`delete_flag_field` to true; soft delete)."
+        ),
+    ),
+    th.Property(
+        "delete_flag_field",
+        th.StringType,
+        description="The Contact checkbox field set to true by `delete_mode: flag`.",
+    ),
+    th.Property(
+        "max_delete_percent",
+        th.NumberType(minimum=0, maximum=100),
+        default=DEFAULT_MAX_DELETE_PERCENT,
+        description=(
+            "Stop the run (one line, before any delete) when the Contacts to delete would "
+            "exceed this percentage of the Contacts matched in the run so far (ACTIVATE_VERSION: "
+            "of the Contacts the stream synced)."
+        ),
+    ),
+    th.Property(
+        "tracking_path",
+        th.StringType,
+        description=(
+            "JSON file (mode 0600) of the Contacts each stream synced and the table version "
+            "they were last seen in, for ACTIVATE_VERSION deletes. Default: "
+            "`contacts-synced.json` beside `rejects_path`."
+        ),
+    ),
+    th.Property(
+        "ledger_path",
+        th.StringType,
+        description=(
+            "JSONL file (mode 0600, appended) with one line per input record: stream, source "
+            "key, email, outcome, Contact/Account/Lead Id, fields changed, error code, run id. "
+            "Default: no ledger."
+        ),
+    ),
+    th.Property(
+        "run_summary_path",
+        th.StringType,
+        description=(
+            "JSON file (mode 0600, replaced) with the run's counts, API calls and duration. "
+            "Default: `ledger_path` + `.summary.json` when a ledger is written."
+        ),
+    ),
 )
 """Target-only settings (connection and quota settings come from salesforce-common)."""
 
@@ -242,6 +440,22 @@ class TargetSettings:
     max_api_usage_percent: float | None = None
     max_api_calls: int | None = None
     backoff_base_seconds: float = DEFAULT_BACKOFF_BASE_SECONDS
+    field_policies: Mapping[str, FieldPolicy] = field(default_factory=dict)
+    match_keys: tuple[str, ...] = ("Email",)
+    match_mode: MatchMode = MatchMode.FIRST
+    account_policy: AccountPolicy = AccountPolicy.NONE
+    account_source_field: str | None = None
+    account_match_field: str | None = None
+    account_on_multiple_matches: AccountAmbiguity = AccountAmbiguity.OLDEST
+    free_email_domains: frozenset[str] = frozenset()
+    lead_policy: LeadPolicy = LeadPolicy.IGNORE
+    sync_deletes: bool = False
+    delete_mode: DeleteMode = DeleteMode.DELETE
+    delete_flag_field: str | None = None
+    max_delete_percent: float = DEFAULT_MAX_DELETE_PERCENT
+    tracking_path: Path = Path(DEFAULT_TRACKING_NAME)
+    ledger_path: Path | None = None
+    run_summary_path: Path | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TargetSettings:
@@ -261,7 +475,37 @@ class TargetSettings:
         rejects_path = Path(config.get("rejects_path") or DEFAULT_REJECTS_PATH)
         journal = config.get("journal_path")
         journal_path = Path(journal) if journal else rejects_path.parent / DEFAULT_JOURNAL_NAME
+        tracking = config.get("tracking_path")
+        ledger = config.get("ledger_path")
+        summary = config.get("run_summary_path")
+        if not summary and ledger:
+            summary = f"{ledger}{SUMMARY_SUFFIX}"
         return cls(
+            field_policies={
+                name: FieldPolicy(policy)
+                for name, policy in (config.get("field_policies") or {}).items()
+            },
+            match_keys=tuple(config.get("match_keys") or ("Email",)),
+            match_mode=MatchMode(config.get("match_mode") or MatchMode.FIRST.value),
+            account_policy=AccountPolicy(config.get("account_policy") or AccountPolicy.NONE),
+            account_source_field=config.get("account_source_field") or None,
+            account_match_field=config.get("account_match_field") or None,
+            account_on_multiple_matches=AccountAmbiguity(
+                config.get("account_on_multiple_matches") or AccountAmbiguity.OLDEST
+            ),
+            free_email_domains=frozenset(
+                d.strip().lower() for d in config.get("free_email_domains") or () if d.strip()
+            ),
+            lead_policy=LeadPolicy(config.get("lead_policy") or LeadPolicy.IGNORE),
+            sync_deletes=bool(config.get("sync_deletes")),
+            delete_mode=DeleteMode(config.get("delete_mode") or DeleteMode.DELETE),
+            delete_flag_field=config.get("delete_flag_field") or None,
+            max_delete_percent=float(config.get("max_delete_percent", DEFAULT_MAX_DELETE_PERCENT)),
+            tracking_path=(
+                Path(tracking) if tracking else rejects_path.parent / DEFAULT_TRACKING_NAME
+            ),
+            ledger_path=Path(ledger) if ledger else None,
+            run_summary_path=Path(summary) if summary else None,
             streams=frozenset(streams) if streams else None,
             email_field=config.get("email_field") or None,
             field_mapping=dict(config.get("field_mapping") or {}),

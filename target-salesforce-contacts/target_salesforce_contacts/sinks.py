@@ -42,7 +42,7 @@ class ContactsSink(RawRecordsSink):
             target: The target; it must hold the run's ``sync``.
             stream_name: The stream.
             schema: Its JSON schema.
-            key_properties: Its key properties (not used: Contacts are matched by email).
+            key_properties: Its key properties (written to the ledger as the source key).
 
         Raises:
             TypeError: The target holds no ``sync``.
@@ -52,6 +52,7 @@ class ContactsSink(RawRecordsSink):
         if not isinstance(target, HasContactSync):
             raise TypeError(f"{type(self).__name__} needs a target with a `sync` (ContactSync)")
         self.sync = target.sync
+        self.owner = target
         _ = self.sync.mapping
         super().__init__(target, stream_name, schema, key_properties)
         streams = self.sync.settings.streams
@@ -89,15 +90,34 @@ class ContactsSink(RawRecordsSink):
         Args:
             context: The batch context.
         """
-        self.sync.commit_batch(self, self.stream_name, list(context.get("records") or []))
+        self.sync.commit_batch(
+            self,
+            self.stream_name,
+            list(context.get("records") or []),
+            list(self.key_properties or []),
+        )
+
+    @property
+    @override
+    def include_sdc_metadata_properties(self) -> bool:
+        """Keep ``_sdc_deleted_at`` and ``_sdc_table_version`` when ``sync_deletes`` is on.
+
+        Returns:
+            True with ``sync_deletes`` or ``add_record_metadata``.
+        """
+        return self.sync.settings.sync_deletes or bool(super().include_sdc_metadata_properties)
 
     @override
     def activate_version(self, new_version: int) -> None:
-        """Ignore ACTIVATE_VERSION: this target never deletes Contacts.
+        """With ``sync_deletes``: write pending records, then delete what the version dropped.
+
+        Without it, ACTIVATE_VERSION is ignored (logged).
 
         Args:
             new_version: The version the tap activated.
         """
-        self.logger.debug(
-            "Ignoring ACTIVATE_VERSION %s for stream %s", new_version, self.stream_name
-        )
+        if not self.selected:
+            return
+        if self.sync.settings.sync_deletes:
+            self.owner.drain_one(self)
+        self.sync.activate_version(self.stream_name, new_version)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from salesforce_common import SECRET_SETTINGS, ConfigError, SalesforceError, Secrets
 from salesforce_common.cli import OneLineErrorCommand
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers.capabilities import PluginCapabilities
+from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 from typing_extensions import override
 
 from target_salesforce_contacts.errors import TargetError
@@ -35,6 +35,9 @@ class TargetSalesforceContacts(StateHooksTarget):
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
         PluginCapabilities.STRUCTURED_LOGGING,
+        TargetCapabilities.HARD_DELETE,
+        TargetCapabilities.SOFT_DELETE,
+        PluginCapabilities.ACTIVATE_VERSION,
     ]
 
     @override
@@ -77,13 +80,17 @@ class TargetSalesforceContacts(StateHooksTarget):
     @classmethod
     @override
     def append_builtin_config(cls, config_jsonschema: dict[str, Any]) -> None:
-        """Add the SDK's built-in settings, except ``load_method`` (``sync_mode`` decides).
+        """Add the SDK's built-in settings, except ``load_method`` and ``hard_delete``.
+
+        ``sync_mode`` decides how records load, and ``sync_deletes`` with ``delete_mode``
+        (``delete``: hard, ``flag``: soft) how deletes do.
 
         Args:
             config_jsonschema: The schema to extend in place.
         """
         super().append_builtin_config(config_jsonschema)
         config_jsonschema["properties"].pop("load_method", None)
+        config_jsonschema["properties"].pop("hard_delete", None)
 
     # -- STATE ----------------------------------------------------------------------------
 

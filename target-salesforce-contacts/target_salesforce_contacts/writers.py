@@ -126,6 +126,7 @@ class CollectionsWriter:
         max_retries: int,
         backoff_base: float,
         external_id: str | None = None,
+        sobject: str = CONTACT,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Configure retries.
@@ -135,9 +136,11 @@ class CollectionsWriter:
             max_retries: Retry rounds after the first attempt.
             backoff_base: First wait in seconds (doubles each round).
             external_id: The unique external-ID field creates are upserted on, if any.
+            sobject: The object updated (Contact; Lead for ``lead_policy: update_lead``).
             sleep: Waits (replaceable in tests).
         """
         self.api = api
+        self.sobject = sobject
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.external_id = external_id
@@ -183,7 +186,9 @@ class CollectionsWriter:
                 retry += self._settle(chunk, results, report, cause, resent)
             for chunk in chunked(updates, COLLECTION_LIMIT):
                 try:
-                    results = self.api.update([(str(op.contact_id), op.payload) for op in chunk])
+                    results = self.api.update(
+                        [(str(op.contact_id), op.payload) for op in chunk], self.sobject
+                    )
                 except TransientError as exc:
                     cause.call(exc)
                     retry.extend(chunk)
