@@ -97,7 +97,9 @@ class Tap:
     def discover(self, api_type: str) -> dict[str, Any]:
         return dict(json.loads(self.run(api_type, "--discover")))
 
-    def sync(self, api_type: str, streams: tuple[str, ...]) -> list[dict[str, Any]]:
+    def sync(
+        self, api_type: str, streams: tuple[str, ...], state: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         catalog = self.discover(api_type)
         for entry in catalog["streams"]:
             if entry["stream"] in streams:
@@ -110,7 +112,12 @@ class Tap:
                         )
         properties = self.workdir / "properties.json"
         properties.write_text(json.dumps(catalog))
-        output = self.run(api_type, "--properties", str(properties))
+        args = ["--properties", str(properties)]
+        if state is not None:
+            state_path = self.workdir / "state.json"
+            state_path.write_text(json.dumps(state))
+            args += ["--state", str(state_path)]
+        output = self.run(api_type, *args)
         return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
@@ -202,6 +209,32 @@ def test_bulk_sync_falls_back_to_pk_chunking_after_a_query_timeout(
     assert [b.state for b in chunked.batches] == ["NotProcessed", "Completed"]
     states = [m["value"] for m in messages if m["type"] == "STATE"]
     assert any("JobID" in s.get("bookmarks", {}).get("Account", {}) for s in states)
+
+
+def test_bulk_sync_resumes_a_pk_chunked_job_named_in_its_state(
+    tap: Tap, emulator: RunningEmulator
+) -> None:
+    emulator.admin.settings(bulk={"fail_next": TIMEOUT_MESSAGE})
+    tap.sync("BULK", ("Account",))
+    [chunked] = [job for job in engine_for(emulator.org).jobs.values() if job.pk_chunking]
+    chunk_ids = [batch.id for batch in chunked.batches if batch.state == "Completed"]
+    resume = {"bookmarks": {"Account": {"JobID": chunked.id, "BatchIDs": chunk_ids}}}
+    messages = tap.sync("BULK", ("Account",), resume)
+    check_sync(emulator, messages, ("Account",))
+    assert len(engine_for(emulator.org).jobs) == 2  # read again, no new job
+    final = [m["value"] for m in messages if m["type"] == "STATE"][-1]
+    assert "JobID" not in final["bookmarks"]["Account"]
+
+
+def test_bulk_sync_drops_a_job_in_its_state_that_the_org_does_not_know(
+    tap: Tap, emulator: RunningEmulator
+) -> None:
+    unknown = {"bookmarks": {"Account": {"JobID": "750000000000000AAA", "BatchIDs": ["751x"]}}}
+    messages = tap.sync("BULK", ("Account",), unknown)
+    assert not [m for m in messages if m["type"] == "RECORD"]
+    assert not engine_for(emulator.org).jobs
+    final = [m["value"] for m in messages if m["type"] == "STATE"][-1]
+    assert "JobID" not in final["bookmarks"]["Account"]
 
 
 @pytest.mark.parametrize(
