@@ -311,7 +311,9 @@ def test_pk_chunking_start_row_and_header_checks(bulk: Bulk1, emulator: RunningE
     stored = sorted(row["Id"] for row in emulator.admin.records("Account"))
     start = stored[10]
     job = bulk.create_xml_job(
-        "Account", headers={"Sforce-Enable-PKChunking": f"true; chunkSize=5; startRow={start}"}
+        "Account",
+        "queryAll",
+        headers={"Sforce-Enable-PKChunking": f"true; chunkSize=5; startRow={start}"},
     )
     bulk.add_batch(job["id"], "SELECT Id FROM Account")
     chunks = bulk.batches(job["id"])[1:]

@@ -89,7 +89,7 @@ def bulk_v1_call(resource: Resource) -> Callable[[Handler], Handler]:
                 except SalesforceApiError as exc:
                     raise BulkV1Error("ExceededQuota", exc.message, exc.status) from exc
                 return handler(ctx, version, engine, **args)
-            except BulkV1Error as exc:
+            except SalesforceApiError as exc:
                 job = _known_job(engine, args.get("job_id"))
                 as_json = _as_json(ctx.request, job, resource)
                 return _answer(error_body(exc, as_json=as_json), as_json=as_json, status=exc.status)

@@ -87,8 +87,9 @@ class BatchV1:
     failure: str | None
     """Why the batch fails when it runs (a query the org refuses), else None."""
     polls_left: int
-    chunk_ids: frozenset[int] | None = None
-    """For a PK chunk batch: the rowids of its Id range; None for a batch added by the client."""
+    chunk_rows: list[int] | None = None
+    """For a PK chunk batch: the query's matching rowids within its Id range (in query order),
+    taken when the original batch was split; None for a batch the client added."""
     created_date: str = field(default_factory=_now)
     state: str = "Queued"
     state_message: str | None = None
@@ -288,34 +289,44 @@ class BulkV1Engine:
         if batch.failure is not None or batch.compiled is None:
             batch.state, batch.state_message = "Failed", batch.failure
             return
-        if job.pk_chunking is not None and batch.chunk_ids is None:
-            self._split(job, batch, job.pk_chunking)
+        if job.pk_chunking is not None and batch.chunk_rows is None:
+            self._split(job, batch, batch.compiled, job.pk_chunking)
             return
-        rowids = matching_rowids(self.conn, batch.compiled)
-        if batch.chunk_ids is not None:
-            rowids = [rowid for rowid in rowids if rowid in batch.chunk_ids]
-        batch.rowids = rowids
+        if batch.chunk_rows is not None:
+            batch.rowids = batch.chunk_rows
+        else:
+            batch.rowids = matching_rowids(self.conn, batch.compiled)
         batch.result_id = new_locator_id("752")
         batch.state = "Completed"
 
-    def _split(self, job: JobV1, original: BatchV1, chunking: PkChunking) -> None:
-        """PK chunking: the original batch is not processed; one batch per Id range is added."""
+    def _split(
+        self, job: JobV1, original: BatchV1, compiled: CompiledQuery, chunking: PkChunking
+    ) -> None:
+        """PK chunking: the original batch is not processed; one batch per Id range is added.
+
+        Ranges hold ``chunk_size`` stored Ids each (deleted rows count, as on Salesforce), from
+        ``start_row`` on; each chunk batch reads the query's matching rows within its range.
+        """
         table = quote(job.object.name)
         rows = self.conn.execute(f'SELECT rowid, "Id" FROM {table} ORDER BY "Id" COLLATE BINARY')
         start = (chunking.start_row or "")[:ID_PREFIX_LENGTH]
-        rowids = [rowid for rowid, record_id in rows if record_id[:ID_PREFIX_LENGTH] >= start]
+        stored = [rowid for rowid, record_id in rows if record_id[:ID_PREFIX_LENGTH] >= start]
+        chunk_of = {rowid: index // chunking.chunk_size for index, rowid in enumerate(stored)}
+        chunks: list[list[int]] = [[] for _ in range(0, len(stored), chunking.chunk_size)]
+        for rowid in matching_rowids(self.conn, compiled):
+            if rowid in chunk_of:
+                chunks[chunk_of[rowid]].append(rowid)
         original.state = "NotProcessed"
-        for first in range(0, len(rowids), chunking.chunk_size):
-            chunk = frozenset(rowids[first : first + chunking.chunk_size])
+        for chunk in chunks:
             job.batches.append(
                 BatchV1(
                     new_locator_id("751"),
                     job.id,
                     original.soql,
-                    original.compiled,
+                    compiled,
                     None,
                     self.polls_to_complete,
-                    chunk_ids=chunk,
+                    chunk_rows=chunk,
                 )
             )
 

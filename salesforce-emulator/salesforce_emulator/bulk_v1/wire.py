@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from salesforce_emulator.bulk_v1.models import BatchV1, BulkV1Error, JobV1
+from salesforce_emulator.exceptions import SalesforceApiError
 
 NAMESPACE = "http://www.force.com/2009/06/asyncapi/dataload"
 XML_TYPE = "application/xml"
@@ -100,7 +101,7 @@ def result_list_body(result_ids: Sequence[str], *, as_json: bool) -> str:
     return _document("result-list", "".join(f"<result>{r}</result>" for r in result_ids))
 
 
-def error_body(error: BulkV1Error, *, as_json: bool) -> str:
+def error_body(error: SalesforceApiError, *, as_json: bool) -> str:
     """Bulk 1.0's error: ``exceptionCode`` and ``exceptionMessage``."""
     fields = [("exceptionCode", error.error_code), ("exceptionMessage", error.message)]
     return info_body("error", fields, as_json=as_json)
