@@ -326,3 +326,16 @@ def test_pk_chunking_start_row_and_header_checks(bulk: Bulk1, emulator: RunningE
         headers={"Sforce-Enable-PKChunking": "chunkSize=250001"},
     )
     assert (too_big.status_code, too_big.json()["exceptionCode"]) == (400, "InvalidJob")
+
+
+@pytest.mark.parametrize(("given", "mode"), [(0, "Parallel"), (1, "Serial"), ("Serial", "Serial")])
+def test_json_concurrency_mode_may_be_the_enum_ordinal(bulk: Bulk1, given: Any, mode: str) -> None:
+    body = {"operation": "query", "object": "Account", "contentType": "JSON"}
+    created = bulk.call("POST", "job", json={**body, "concurrencyMode": given})
+    assert created.json()["concurrencyMode"] == mode
+
+
+def test_an_unknown_concurrency_mode_is_refused(bulk: Bulk1) -> None:
+    body = {"operation": "query", "object": "Account", "contentType": "JSON"}
+    created = bulk.call("POST", "job", json={**body, "concurrencyMode": "Sometimes"})
+    assert (created.status_code, created.json()["exceptionCode"]) == (400, "InvalidJob")

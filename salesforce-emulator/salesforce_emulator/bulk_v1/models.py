@@ -184,7 +184,11 @@ class BulkV1Engine:
             raise BulkV1Error(
                 "InvalidJob", f"contentType {content_type} is not emulated (CSV and JSON are)"
             )
-        mode = _job_spec(body, "concurrencyMode", "Parallel")
+        mode = body.get("concurrencyMode", "Parallel")
+        if isinstance(mode, int) and not isinstance(mode, bool) and 0 <= mode < 2:
+            mode = CONCURRENCY_MODES[
+                mode
+            ]  # JSON may name the enum by its ordinal (simple-salesforce)
         if mode not in CONCURRENCY_MODES:
             raise BulkV1Error("InvalidJob", f"Invalid concurrencyMode: {mode}")
         job = JobV1(
@@ -192,7 +196,7 @@ class BulkV1Engine:
             operation=operation,
             object=obj,
             content_type=content_type,
-            concurrency_mode=mode,
+            concurrency_mode=str(mode),
             created_by=user_id,
             api_version=api_version,
             pk_chunking=PkChunking.parse(pk_header),
