@@ -10,7 +10,10 @@ To add a peer, add an entry to ``PEERS`` (pinned versions only), e.g.
 ``"airbyte-source-salesforce": Peer(("airbyte-source-salesforce==2.7.0",))``.
 
 Usage: ``python scripts/peer_venvs.py --setup`` (the set-up's peers) or
-``python scripts/peer_venvs.py NAME...``. Standard library only.
+``python scripts/peer_venvs.py NAME...``. From a bench script: put ``scripts/`` on ``sys.path``,
+``from peer_venvs import ensure_peer``, then run
+``ensure_peer("tap-salesforce") / "tap-salesforce"`` with ``SF_EMULATOR_LOGIN_URL`` set to the
+emulator's URL. Standard library only.
 """
 
 from __future__ import annotations
