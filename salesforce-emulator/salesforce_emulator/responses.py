@@ -186,13 +186,20 @@ def limits(ctx: Ctx, version: str) -> Response:
     return json_response(ctx.org.limits())
 
 
+RECORD_COUNT_SINCE = 40.0
+"""The first API version with ``limits/recordCount``."""
+
+
 def limits_record_count(ctx: Ctx, version: str) -> Response:
     """``GET limits/recordCount[?sObjects=Account,Contact]``: records per object.
 
     Counts leave out the recycle bin. Without ``sObjects``, every object holding records, by
     name; with it, the named objects in the order given (unknown names are left out).
-    Salesforce's counts are approximate and cached; these are exact and current.
+    Salesforce's counts are approximate and cached; these are exact and current. 404 below
+    API 40.0, as for any unknown resource.
     """
+    if float(version) < RECORD_COUNT_SINCE:
+        raise not_found()
     requested = ctx.request.args.get("sObjects")
     if requested is None:
         objects = sorted(ctx.org.catalog, key=lambda obj: obj.name)

@@ -34,6 +34,7 @@ class StreamSource:
         primary_keys: Key properties.
         bulk_allowed: Whether the Bulk API may read it.
         hard_deletes: Whether to report deletions from ``sobjects/{X}/deleted``.
+        approximate_rows: The org's approximate row count (``limits/recordCount``), if known.
     """
 
     name: str
@@ -44,6 +45,7 @@ class StreamSource:
     primary_keys: list[str]
     bulk_allowed: bool = True
     hard_deletes: bool = False
+    approximate_rows: int | None = None
 
     def statement(self, terms: Sequence[str], window: Window, *, ordered: bool = True) -> str:
         """The SOQL reading some terms of this source within a window of the key.

@@ -400,7 +400,13 @@ class SoqlStream(SalesforceStream):
         return (max(candidates) if candidates else None), bookmark
 
     def _use_bulk(self, since: dt.datetime | None, resume: BulkJobState | None) -> bool:
-        """Bulk when resuming a job, when forced, or in ``auto`` above ``bulk_threshold``."""
+        """Bulk when resuming a job, when forced, or in ``auto`` above ``bulk_threshold``.
+
+        In ``auto``, the org's approximate row count (from discovery, no call) decides when
+        it is at most the threshold (a window of the table has no more rows) or when the
+        whole table is read; otherwise (a large table read from a bookmark) a ``COUNT()``
+        of the read's window does, so a small increment of a large table stays on REST.
+        """
         if resume is not None:
             return True
         api_type = self.options.api_type
@@ -408,13 +414,20 @@ class SoqlStream(SalesforceStream):
             return False
         if api_type == "bulk":
             return True
-        count = count_rows(self.sf_session, self.path or "query", self.source, Window(since))
-        use_bulk = count is None or count > self.options.bulk_threshold
+        threshold, approximate = self.options.bulk_threshold, self.source.approximate_rows
+        count: int | None
+        if approximate is not None and (approximate <= threshold or since is None):
+            count, source = approximate, "rows in the org (limits/recordCount, approximate)"
+        else:
+            count = count_rows(self.sf_session, self.path or "query", self.source, Window(since))
+            source = "rows to read (COUNT())"
+        use_bulk = count is None or count > threshold
         self.logger.info(
-            "Stream %s: %s rows to read, %s (bulk_threshold %d)",
+            "Stream %s: %s %s, %s (bulk_threshold %d)",
             self.name,
             "too many to count" if count is None else count,
+            source,
             "Bulk API" if use_bulk else "REST",
-            self.options.bulk_threshold,
+            threshold,
         )
         return use_bulk

@@ -237,8 +237,10 @@ class TapSalesforcePlus(TerminationHook):
             description=(
                 "How tables are read: `rest` (SOQL `query`), `bulk` (Bulk API 2.0 query jobs, "
                 "CSV results streamed page by page, resumable from the state), or `auto`: Bulk "
-                "API when `SELECT COUNT()` with the same filter is above `bulk_threshold`. "
-                "Objects the Bulk API does not support are read over REST (with a warning)."
+                "API above `bulk_threshold` rows, by the org's approximate count "
+                "(`limits/recordCount`, asked with discovery) or, for a large table read from "
+                "a bookmark, `SELECT COUNT()` with the read's filter. Objects the Bulk API does "
+                "not support are read over REST (with a warning)."
             ),
         ),
         th.Property(
@@ -390,7 +392,8 @@ class TapSalesforcePlus(TerminationHook):
     def discover_streams(self) -> list[Stream]:
         """Describe the org and build one stream per table and per query.
 
-        One global describe, then per-object describes in batches of 25; with
+        One global describe, then per-object describes in batches of 25 (the last one also
+        asks the tables' approximate row counts, in ``auto`` mode); with
         ``formula_refresh_hours``, ``<stream>__formulas`` companions too.
 
         Returns:
@@ -406,7 +409,8 @@ class TapSalesforcePlus(TerminationHook):
         queryable = {str(e["name"]).lower() for e in sobjects if e.get("queryable")}
         first = [t.object_name for t in tables]
         first += [q.from_object for _, q in queries if q.from_object.lower() in queryable]
-        describes = describe_objects(session, list(dict.fromkeys(first)))
+        counted = [t.object_name for t in tables] if options.api_type == "auto" else []
+        describes = describe_objects(session, list(dict.fromkeys(first)), count=counted)
         found = {name.lower(): body for name, body in describes.found.items()}
         parents = self._relationship_parents(tables, found)
         self._describe_parents(found, set(parents.values()), queries, queryable)
@@ -426,7 +430,9 @@ class TapSalesforcePlus(TerminationHook):
                 for (stream, rel), obj in parents.items()
                 if stream == table.stream_name and obj.lower() in found
             ]
-            streams.append(self._stream(SoqlStream, table_source(table, describe, options, nodes)))
+            read = table_source(table, describe, options, nodes)
+            read.approximate_rows = describes.record_counts.get(table.object_name.lower())
+            streams.append(self._stream(SoqlStream, read))
             table_describes[table.stream_name] = describe
             formulas = formula_source(table.stream_name, describe)
             if options.formula_refresh is not None and formulas is not None:

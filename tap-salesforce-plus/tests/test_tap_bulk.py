@@ -151,17 +151,43 @@ def test_auto_mode_uses_bulk_above_the_threshold_only(
     with caplog.at_level(logging.INFO):
         run = sync(config)
     assert run.counts() == {"account": expected["account"], "contact": expected["contact"]}
-    assert run.counts_sent("Account") == ["SELECT COUNT() FROM Account"]
-    assert run.counts_sent("Contact") == ["SELECT COUNT() FROM Contact"]
+    # The choice comes from the org's approximate counts, asked in discovery's batch: no
+    # COUNT() query, no extra call.
+    assert run.counts_sent("Account") == []
+    assert run.counts_sent("Contact") == []
+    calls = emulator.admin.calls()["by_endpoint"]
+    assert calls["composite_batch"] == 1
     assert len(run.soql("Account")) == 1  # REST
     assert run.soql("Contact") == []  # Bulk: no REST query
-    assert f"Stream contact: {expected['contact']} rows to read, Bulk API" in caplog.text
-    assert f"Stream account: {expected['account']} rows to read, REST" in caplog.text
+    approximate = "rows in the org (limits/recordCount, approximate)"
+    assert f"Stream contact: {expected['contact']} {approximate}, Bulk API" in caplog.text
+    assert f"Stream account: {expected['account']} {approximate}, REST" in caplog.text
 
-    # The next run counts with the same filter as its read: only rows since the bookmark.
-    again = sync(config, state=run.state)
+    # From a bookmark, a table above the threshold counts its window (a small increment of a
+    # large table stays on REST); one at most the threshold needs no count at all.
+    with caplog.at_level(logging.INFO):
+        again = sync(config, state=run.state)
+    assert again.counts_sent("Account") == []
     [count] = again.counts_sent("Contact")
     assert count.startswith("SELECT COUNT() FROM Contact WHERE SystemModstamp >= ")
+    assert "Stream contact: " in caplog.text
+    assert "rows to read (COUNT()), REST" in caplog.text
+
+
+def test_without_record_counts_each_stream_counts(
+    emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No counts from the org (API below 40.0 here; or a user without "View Setup and
+    Configuration"): each stream's COUNT() decides."""
+    fast_jobs(emulator)
+    expected = stored_counts(emulator, include_deleted=False)
+    config = emulator.config(tables=["account", "contact"], bulk_threshold=50, api_version="39.0")
+    with caplog.at_level(logging.INFO):
+        run = sync(config)
+    assert run.counts() == {"account": expected["account"], "contact": expected["contact"]}
+    assert run.counts_sent("Account") == ["SELECT COUNT() FROM Account"]
+    assert run.counts_sent("Contact") == ["SELECT COUNT() FROM Contact"]
+    assert f"Stream contact: {expected['contact']} rows to read (COUNT()), Bulk API" in caplog.text
 
 
 def test_failed_job_is_an_error_with_salesforce_message_and_state_kept(

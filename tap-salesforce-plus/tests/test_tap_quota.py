@@ -110,3 +110,19 @@ def test_cli_exits_1_with_one_line_and_the_state_on_stdout(
     assert "Traceback" not in result.stderr
     states = [line for line in result.stdout.splitlines() if '"type":"STATE"' in line]
     assert '"contact"' in states[-1]
+
+
+def test_a_sync_of_the_default_tables_takes_one_call_per_table_plus_two(
+    emulator: RunningEmulator,
+) -> None:
+    """Discovery is two calls (the tables' approximate counts ride in the describes' batch);
+    then one read per table, no ``COUNT()``: 19 calls for the 17 default tables."""
+    config = emulator.config()
+    config.pop("tables", None)
+    run = sync(config)
+    assert len(run.counts()) == 17
+    stored = stored_counts(emulator, include_deleted=False)
+    assert run.counts() == Counter({stream: stored[stream] for stream in run.counts()})
+    calls = emulator.admin.calls()
+    assert calls["by_endpoint"] == {"describe_global": 1, "composite_batch": 1, "query": 17}
+    assert calls["total"] == 19
