@@ -185,10 +185,9 @@ class BulkV1Engine:
                 "InvalidJob", f"contentType {content_type} is not emulated (CSV and JSON are)"
             )
         mode = body.get("concurrencyMode", "Parallel")
+        # JSON may name the enum by its ordinal: simple-salesforce sends 0 (Parallel) or 1.
         if isinstance(mode, int) and not isinstance(mode, bool) and 0 <= mode < 2:
-            mode = CONCURRENCY_MODES[
-                mode
-            ]  # JSON may name the enum by its ordinal (simple-salesforce)
+            mode = CONCURRENCY_MODES[mode]
         if mode not in CONCURRENCY_MODES:
             raise BulkV1Error("InvalidJob", f"Invalid concurrencyMode: {mode}")
         job = JobV1(
