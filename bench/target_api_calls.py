@@ -6,8 +6,9 @@ half are new, then measures, each on a fresh org, with the emulator's own call c
 
 * the target (the real command, fed on stdin) on its two write paths for batches with creates:
   one journaled Bulk API 2.0 ingest job per batch (the default) and resend-safe upserts in
-  sObject collections on an external-ID field; each then fed the same input again (0 writes
-  expected);
+  sObject collections on an external-ID field, and the default path with Account linking by
+  email domain (``account_policy: match_or_create``; the emails span 50 company domains, half
+  of them with an Account already); each then fed the same input again (0 writes expected);
 * a naive peer, measured in the same run: simple-salesforce-style single-record REST calls,
   one lookup by email and one create or update per record.
 """
@@ -31,6 +32,8 @@ from salesforce_emulator.pytest_plugin import RunningEmulator, start_emulator
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / ".venv" / "bin" / "target-salesforce-contacts"
 DOMAIN = "bench.example.com"
+COMPANIES = 50
+"""Emails are spread over this many company domains (``c00.bench.example.com``...)."""
 API_VERSION = "64.0"
 WRITE_ENDPOINTS = ("composite_sobjects", "bulk_ingest", "sobject", "record")
 """Endpoints of write calls (the "writes" column: calls, not records)."""
@@ -61,24 +64,35 @@ def fresh_org(records: int) -> RunningEmulator:
          "caseSensitive": False},
     )  # fmt: skip
     existing = [
-        {"LastName": f"Old{n}", "FirstName": "Old", "Email": f"person{n:06d}@{DOMAIN}"}
-        for n in range(records // 2)
+        {"LastName": f"Old{n}", "FirstName": "Old", "Email": email(n)} for n in range(records // 2)
     ]
     for start in range(0, len(existing), 500):
         emulator.admin.insert("Contact", existing[start : start + 500])
+    emulator.admin.insert(
+        "Account",
+        [
+            {"Name": f"Company {c}", "Website": f"https://www.c{c:02d}.{DOMAIN}/"}
+            for c in range(0, COMPANIES, 2)
+        ],
+    )
     emulator.admin.reset()
     return emulator
+
+
+def email(n: int) -> str:
+    """The email of person ``n``, at one of the company domains."""
+    return f"person{n:06d}@c{n % COMPANIES:02d}.{DOMAIN}"
 
 
 def input_records(records: int) -> list[dict[str, Any]]:
     """Half match existing Contacts (new values, email in another case), half are new."""
     rows = []
     for n in range(records):
-        email = f"person{n:06d}@{DOMAIN}"
+        address = email(n)
         rows.append(
             {
                 "id": n,
-                "email": email.upper() if n % 2 else email,
+                "email": address.upper() if n % 2 else address,
                 "first_name": f"First{n}",
                 "last_name": f"Last{n}",
                 "title": "Engineer",
@@ -206,6 +220,7 @@ def main() -> int:
         for path, settings in (
             ("default: a journaled Bulk job per batch", {}),
             ("external-ID upsert collections", {"external_id_field": "Email_Key__c"}),
+            ("default + Account linking by domain", {"account_policy": "match_or_create"}),
         ):
             emulator = fresh_org(records)
             try:
@@ -242,6 +257,12 @@ def main() -> int:
     for m in measures[:-1]:
         if not m.name.endswith("rerun"):
             print(f"naive peer / {m.name}: {peer.calls / m.calls:.0f}x more API calls")
+    plain = {m.name: m for m in measures}
+    for suffix in ("", ", rerun"):
+        base = plain[f"target, default: a journaled Bulk job per batch{suffix}"]
+        linked = plain[f"target, default + Account linking by domain{suffix}"]
+        extra = (linked.calls - base.calls) * 1000 / records
+        print(f"Account linking{suffix or ''}: {extra:+.1f} API calls per 1,000 records")
     failures = [m.name for m in measures if m.duplicates or m.contacts != records]
     failures += [m.name for m in measures if m.name.endswith("rerun") and m.writes]
     if failures:
