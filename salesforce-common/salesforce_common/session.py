@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import backoff
+import msgspec
 import requests
 import urllib3
 
@@ -118,12 +119,37 @@ BODY_ATTEMPTS = 5
 """Requests of one JSON resource whose body arrives incomplete, before the read fails."""
 
 
+_DECODERS: dict[Callable[[str], Any] | None, msgspec.json.Decoder[Any]] = {}
+
+
+def decode_json(body: bytes | str, parse_float: Callable[[str], Any] | None = None) -> Any:
+    """Decode one JSON document with msgspec (several times faster than ``json.loads``).
+
+    Args:
+        body: The document.
+        parse_float: Decoder of numbers with a fraction or exponent, given their text (e.g.
+            ``decimal.Decimal``, to keep them exact); None: ``float``.
+
+    Returns:
+        The decoded value.
+
+    Raises:
+        msgspec.DecodeError: Not one complete JSON document (a ``ValueError``).
+    """
+    decoder = _DECODERS.get(parse_float)
+    if decoder is None:
+        decoder = _DECODERS[parse_float] = msgspec.json.Decoder(float_hook=parse_float)
+    return decoder.decode(body)
+
+
 def _incomplete_reason(exc: Exception) -> str:
     """What was wrong with a body, in a few words."""
     if isinstance(exc, TruncatedBodyError):
         return exc.message
     if isinstance(exc, json.JSONDecodeError):
         return f"not complete JSON: {exc.msg} at byte {exc.pos}"
+    if isinstance(exc, msgspec.DecodeError):
+        return f"not complete JSON: {exc}"
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text"
     return f"the connection broke off ({type(exc).__name__})"
@@ -298,7 +324,7 @@ class SalesforceSession:
                 method, path, headers={**(headers or {}), **ACCEPT_GZIP}, stream=True, **kwargs
             )
             try:
-                return response, json.loads(complete_body(response), parse_float=parse_float)
+                return response, decode_json(complete_body(response), parse_float)
             except INCOMPLETE_BODY_ERRORS as exc:
                 where = urlsplit(response.url or path).path
                 reason = _incomplete_reason(exc)
