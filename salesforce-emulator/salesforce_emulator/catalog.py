@@ -131,6 +131,21 @@ class FieldDef:
     """The controlling field's picklist values, in order (bit i of ``validFor`` is value i)."""
     valid_for: tuple[tuple[str, ...], ...] = ()
     """A dependent picklist's controlling values, one tuple per picklist value."""
+    auto_number: bool = False
+    """An auto-number field (``Case.CaseNumber``): read-only, filled on create."""
+    name_field: bool | None = None
+    """The object's name field; None: the field named ``Name`` (``Case.CaseNumber`` is one)."""
+    extra_type_info: str | None = None
+    """``extraTypeInfo``: ``personname``, ``imageurl``, ``plaintextarea``, ``richtextarea``..."""
+    restricted_picklist: bool = False
+    cascade_delete: bool = False
+    """Deleting the parent deletes this record (``OpportunityLineItem.OpportunityId``)."""
+    html_formatted: bool = False
+    permissionable: bool | None = None
+    """Field-level security can be set; None: any optional field, or a boolean, but no system
+    field."""
+    child_relationship: str | None = None
+    """The name of the parent's child relationship through this lookup (``Contacts``)."""
 
     @property
     def is_compound(self) -> bool:
@@ -163,12 +178,26 @@ class FieldDef:
             return "REAL"
         return "TEXT"
 
+    @property
+    def is_polymorphic(self) -> bool:
+        """True for a lookup that can point at several objects (``WhoId``, ``WhatId``)."""
+        return self.type == "reference" and len(self.reference_to) > 1
+
+    @property
+    def is_person_name(self) -> bool:
+        """True for the compound ``Name`` of a person (Contact, Lead, User).
+
+        Salesforce builds it from ``Salutation``, ``FirstName`` and ``LastName`` and describes it
+        as a read-only string, not as a formula; the emulator computes it at query time.
+        """
+        return self.extra_type_info == "personname"
+
     def describe_picklist_values(self) -> list[dict[str, object]]:
         """``picklistValues``; a dependent picklist's carry ``validFor`` bitmaps."""
         return [
             {
                 "active": True,
-                "defaultValue": False,
+                "defaultValue": v == self.default_value,
                 "label": v,
                 "validFor": valid_for_bitmap(self.controller_values, self.valid_for[i])
                 if self.controller_name
@@ -178,44 +207,76 @@ class FieldDef:
             for i, v in enumerate(self.picklist_values)
         ]
 
+    def _permissionable(self) -> bool:
+        if self.permissionable is not None:
+            return self.permissionable
+        if self.name in SYSTEM_FIELD_NAMES or self.is_compound or self.is_person_name:
+            return False
+        return self.nillable or self.type == "boolean"
+
     def describe(self) -> dict[str, object]:
-        """The field's entry in ``sobjects/{X}/describe``."""
+        """The field's entry in ``sobjects/{X}/describe``: every DescribeFieldResult key."""
         soap_type = SOAP_TYPES.get(self.type, "xsd:string")
         is_string = self.type in STRING_TYPES or self.type in ID_TYPES
+        picklist_default = self.type in ("picklist", "multipicklist", "combobox")
         return {
             "aggregatable": not self.is_long_text and not self.is_compound,
-            "autoNumber": False,
-            "byteLength": self.length * 3 if is_string else 0,
-            "calculated": self.calculated,
-            "calculatedFormula": self.formula_sql if self.calculated else None,
-            "cascadeDelete": False,
+            "aiPredictionField": False,
+            "autoNumber": self.auto_number,
+            "byteLength": (self.length if self.type in ID_TYPES else self.length * 3)
+            if is_string
+            else 0,
+            "calculated": self.calculated and not self.is_person_name,
+            "calculatedFormula": self.formula_sql
+            if self.calculated and not self.is_person_name
+            else None,
+            "cascadeDelete": self.cascade_delete,
             "caseSensitive": self.case_sensitive,
             "compoundFieldName": self.compound_field_name,
+            "controllerName": self.controller_name,
             "createable": self.createable,
             "custom": self.custom,
-            "defaultValue": self.default_value,
-            "controllerName": self.controller_name,
+            "defaultValue": None if picklist_default else self.default_value,
+            "defaultValueFormula": None,
             "defaultedOnCreate": self.defaulted_on_create,
             "dependentPicklist": self.controller_name is not None,
             "deprecatedAndHidden": False,
             "digits": self.precision if self.type in INTEGER_TYPES else 0,
+            "displayLocationInDecimal": self.type == "location",
+            "encrypted": self.type == "encryptedstring",
             "externalId": self.external_id,
+            "extraTypeInfo": self.extra_type_info,
             "filterable": not self.is_long_text and not self.is_compound,
-            "groupable": not self.is_long_text and not self.is_compound and self.type != "double",
-            "htmlFormatted": False,
+            "filteredLookupInfo": None,
+            "formulaTreatNullNumberAsZero": False,
+            "groupable": not self.is_long_text
+            and not self.is_compound
+            and self.type not in ("double", "currency", "percent", "datetime", "multipicklist"),
+            "highScaleNumber": False,
+            "htmlFormatted": self.html_formatted,
             "idLookup": self.id_lookup,
+            "inlineHelpText": None,
             "label": self.label or self.name,
             "length": self.length if is_string else 0,
+            "mask": None,
+            "maskType": None,
             "name": self.name,
-            "nameField": self.name == "Name",
+            "nameField": self.name == "Name" if self.name_field is None else self.name_field,
+            "namePointing": self.is_polymorphic,
             "nillable": self.nillable,
-            "permissionable": self.nillable and self.custom,
+            "permissionable": self._permissionable(),
             "picklistValues": self.describe_picklist_values(),
+            "polymorphicForeignKey": self.is_polymorphic,
             "precision": self.precision if self.type in NUMBER_TYPES else 0,
+            "queryByDistance": self.is_compound,
+            "referenceTargetField": None,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
-            "restrictedPicklist": False,
+            "relationshipOrder": None,
+            "restrictedDelete": False,
+            "restrictedPicklist": self.restricted_picklist,
             "scale": self.scale if self.type in NUMBER_TYPES else 0,
+            "searchPrefilterable": self.type == "reference",
             "soapType": soap_type,
             "sortable": not self.is_long_text
             and not self.is_compound
@@ -223,6 +284,39 @@ class FieldDef:
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,
+            "writeRequiresMasterRead": False,
+        }
+
+
+SYSTEM_FIELD_NAMES = frozenset(
+    {
+        "Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+        "SystemModstamp", "LastViewedDate", "LastReferencedDate", "MasterRecordId",
+    }
+)  # fmt: skip
+"""Audit fields: no field-level security (``permissionable: false``)."""
+
+
+@dataclass(frozen=True)
+class ChildRelationship:
+    """A lookup of another object pointing at this one (``Contact.AccountId`` for Account)."""
+
+    child: str
+    field: str
+    name: str | None
+    cascade_delete: bool = False
+
+    def describe(self) -> dict[str, object]:
+        """The entry in describe's ``childRelationships``."""
+        return {
+            "cascadeDelete": self.cascade_delete,
+            "childSObject": self.child,
+            "deprecatedAndHidden": False,
+            "field": self.field,
+            "junctionIdListNames": [],
+            "junctionReferenceTo": [],
+            "relationshipName": self.name,
+            "restrictedDelete": False,
         }
 
 
@@ -242,6 +336,8 @@ class ObjectDef:
     updateable: bool = True
     deletable: bool = True
     replicateable: bool = True
+    child_relationships: tuple[ChildRelationship, ...] = field(default=(), compare=False)
+    """Lookups of other objects that point here (filled in by the Catalog)."""
     _by_name: dict[str, FieldDef] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -282,6 +378,8 @@ class ObjectDef:
         """The object's entry in the global describe (``/sobjects``), less its ``urls``."""
         return {
             "activateable": False,
+            "associateEntityType": None,
+            "associateParentEntity": None,
             "createable": self.createable,
             "custom": self.custom,
             "customSetting": False,
@@ -314,10 +412,19 @@ class ObjectDef:
 
     def describe_details(self) -> dict[str, object]:
         """What ``sobjects/{X}/describe`` adds to the global entry (fields, layouts...)."""
+        standard = [f.describe() for f in self.fields if not f.custom]
         return {
-            "childRelationships": [],
+            "actionOverrides": [],
+            "childRelationships": [c.describe() for c in self.child_relationships],
             "compactLayoutable": True,
-            "fields": [f.describe() for f in self.fields],
+            "dataTranslationEnabled": False,
+            "defaultImplementation": None,
+            "extendedBy": None,
+            "extendsInterfaces": None,
+            # standard fields first, custom fields after them, as an org lists them
+            "fields": standard + [f.describe() for f in self.fields if f.custom],
+            "implementedBy": None,
+            "implementsInterfaces": None,
             "listviewable": None,
             "lookupLayoutable": None,
             "namedLayoutInfos": [],
@@ -344,6 +451,7 @@ def typed(name: str, sf_type: str, **kw: object) -> FieldDef:
         defaults["length"] = 255
     if sf_type in ("textarea",):
         defaults["length"] = 32000
+        defaults["extra_type_info"] = "plaintextarea"
     elif sf_type in ("email", "phone", "url", "picklist", "multipicklist", "combobox"):
         defaults["length"] = 80 if sf_type == "email" else 255
         if sf_type == "phone":
@@ -433,13 +541,27 @@ def location(name: str) -> Iterator[FieldDef]:
         yield typed(part, "double", precision=18, scale=15, compound_field_name=name, custom=True)
 
 
+OWNED_BY_USER = ("User",)
+OWNED_BY_QUEUE = ("Group", "User")
+"""Owners of objects that queues can own: ``OwnerId`` is polymorphic (``Group`` is a queue)."""
+
+
 def system_fields(
-    *, owner: bool = True, deletable: bool = True, created: bool = True
+    *,
+    owner: bool = True,
+    deletable: bool = True,
+    created: bool = True,
+    owners: tuple[str, ...] = OWNED_BY_USER,
 ) -> list[FieldDef]:
-    """Id and the audit fields every object carries."""
-    fields = [readonly(required(typed("Id", "id", id_lookup=True)))]
+    """Id and the audit fields every object carries.
+
+    ``OwnerId`` is required but defaulted on create (to the running user), as in an org.
+    """
+    fields = [readonly(required(typed("Id", "id", id_lookup=True, defaulted_on_create=True)))]
     if owner:
-        fields.append(ref("OwnerId", "User", relationship="Owner", defaulted_on_create=True))
+        fields.append(
+            required(ref("OwnerId", *owners, relationship="Owner", defaulted_on_create=True))
+        )
     if deletable:
         fields.append(readonly(required(typed("IsDeleted", "boolean", defaulted_on_create=True))))
     if created:
@@ -459,13 +581,23 @@ NAME_SQL = "TRIM(COALESCE({t}.\"FirstName\" || ' ', '') || COALESCE({t}.\"LastNa
 
 
 def person_name() -> list[FieldDef]:
-    """Salutation, FirstName, LastName and the read-only full Name built from them."""
+    """Salutation, FirstName, LastName and the read-only compound Name built from them.
+
+    The Name is described as an org does (a read-only string, not calculated, no
+    ``compoundFieldName`` of its own; its parts name it); the emulator computes it from its
+    parts at query time.
+    """
     return [
         picklist("Salutation", "Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", compound_field_name="Name"),
         text("FirstName", 40, compound_field_name="Name"),
         required(text("LastName", 80, compound_field_name="Name")),
-        formula("Name", "string", NAME_SQL, length=121),
-    ]
+        required(
+            formula(
+                "Name", "string", NAME_SQL, length=121, label="Full Name",
+                extra_type_info="personname",
+            )
+        ),
+    ]  # fmt: skip
 
 
 def parent_value_sql(parent: str, parent_field: str, fk: str) -> str:
@@ -509,6 +641,19 @@ SUB_INDUSTRIES: dict[str, tuple[str, ...]] = {
 }
 """Account ``Sub_Industry__c`` values valid for each ``Industry`` (a dependent picklist)."""
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+RATINGS = ("Hot", "Warm", "Cold")
+CLEAN_STATUSES = (
+    "Matched", "Different", "Acknowledged", "NotFound", "Inactive", "Pending", "SelectMatch",
+    "Skipped",
+)  # fmt: skip
+"""Data.com ``CleanStatus`` values (Account, Contact, Lead)."""
+
+
+def clean_status() -> FieldDef:
+    """Data.com's ``CleanStatus`` (Account, Contact, Lead)."""
+    return picklist("CleanStatus", *CLEAN_STATUSES, label="Clean Status", restricted_picklist=True)
+
+
 STAGES = (
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
     "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won",
@@ -524,18 +669,18 @@ def _account() -> ObjectDef:
         label="Account",
         fields=(
             *system_fields(),
-            required(text("Name", 255)),
+            required(text("Name", 255, label="Account Name", id_lookup=True)),
             picklist(
                 "Type", "Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other"
             ),
-            ref("ParentId", "Account", relationship="Parent"),
+            ref("ParentId", "Account", relationship="Parent", child_relationship="ChildAccounts"),
             readonly(ref("MasterRecordId", "Account", relationship="MasterRecord")),
             *address("Billing"),
             *address("Shipping"),
             typed("Phone", "phone"),
             typed("Fax", "phone"),
             typed("Website", "url"),
-            readonly(typed("PhotoUrl", "url")),
+            readonly(typed("PhotoUrl", "url", extra_type_info="imageurl")),
             industry,
             typed("AnnualRevenue", "currency"),
             typed("NumberOfEmployees", "int", precision=8),
@@ -577,6 +722,20 @@ def _account() -> ObjectDef:
                     "Sub_Industry__c", industry, SUB_INDUSTRIES, label="Sub-Industry"
                 )
             ),
+            # standard fields added later: after the others, so demo rows keep their values
+            text("AccountNumber", 40, label="Account Number"),
+            text("Site", 80, label="Account Site"),
+            text("Sic", 20, label="SIC Code"),
+            picklist("Ownership", "Public", "Private", "Subsidiary", "Other"),
+            text("TickerSymbol", 20, label="Ticker Symbol"),
+            picklist("Rating", *RATINGS, label="Account Rating"),
+            clean_status(),
+            text("DunsNumber", 9, label="D-U-N-S Number"),
+            text("Tradestyle", 255),
+            text("NaicsCode", 8, label="NAICS Code"),
+            text("NaicsDesc", 120, label="NAICS Description"),
+            text("YearStarted", 4, label="Year Started"),
+            ref("DandbCompanyId", "DandBCompany", label="D&B Company ID"),
         ),
     )
 
@@ -587,7 +746,7 @@ def _contact() -> ObjectDef:
         "003",
         fields=(
             *system_fields(),
-            ref("AccountId", "Account"),
+            ref("AccountId", "Account", label="Account ID", child_relationship="Contacts"),
             *person_name(),
             readonly(ref("MasterRecordId", "Contact", relationship="MasterRecord")),
             *address("Mailing"),
@@ -630,7 +789,7 @@ def _contact() -> ObjectDef:
             text("EmailBouncedReason", 255),
             typed("EmailBouncedDate", "datetime"),
             readonly(typed("IsEmailBounced", "boolean", nillable=False, defaulted_on_create=True)),
-            readonly(typed("PhotoUrl", "url")),
+            readonly(typed("PhotoUrl", "url", extra_type_info="imageurl")),
             text("Jigsaw", 20),
             custom(text("Languages__c", 100, label="Languages")),
             custom(picklist("Level__c", "Primary", "Secondary", "Tertiary", label="Level")),
@@ -645,6 +804,17 @@ def _contact() -> ObjectDef:
                     length=1300,
                 )
             ),
+            # standard fields added later: after the others, so demo rows keep their values
+            typed(
+                "HasOptedOutOfFax",
+                "boolean",
+                nillable=False,
+                defaulted_on_create=True,
+                default_value=False,
+                label="Fax Opt Out",
+            ),
+            clean_status(),
+            ref("IndividualId", "Individual", label="Individual ID"),
         ),
     )
 
@@ -654,7 +824,7 @@ def _lead() -> ObjectDef:
         "Lead",
         "00Q",
         fields=(
-            *system_fields(),
+            *system_fields(owners=OWNED_BY_QUEUE),
             *person_name(),
             text("Title", 128),
             required(text("Company", 255)),
@@ -664,7 +834,7 @@ def _lead() -> ObjectDef:
             typed("Fax", "phone"),
             typed("Email", "email", id_lookup=True),
             typed("Website", "url"),
-            readonly(typed("PhotoUrl", "url")),
+            readonly(typed("PhotoUrl", "url", extra_type_info="imageurl")),
             typed("Description", "textarea"),
             picklist("LeadSource", *LEAD_SOURCES),
             required(
@@ -714,6 +884,24 @@ def _lead() -> ObjectDef:
             typed("EmailBouncedDate", "datetime"),
             custom(picklist("Product_Interest__c", "GC1000 series", "GC5000 series", "None")),
             custom(typed("Score__c", "double", precision=5, scale=1)),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(ref("MasterRecordId", "Lead", relationship="MasterRecord")),
+            typed(
+                "HasOptedOutOfFax",
+                "boolean",
+                nillable=False,
+                defaulted_on_create=True,
+                default_value=False,
+                label="Fax Opt Out",
+            ),
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
+            readonly(typed("LastTransferDate", "date")),
+            readonly(text("JigsawContactId", 20)),
+            clean_status(),
+            text("CompanyDunsNumber", 9, label="Company D-U-N-S Number"),
+            ref("DandbCompanyId", "DandBCompany", label="D&B Company ID"),
+            ref("IndividualId", "Individual", label="Individual ID"),
         ),
     )
 
@@ -724,9 +912,16 @@ def _opportunity() -> ObjectDef:
         "006",
         fields=(
             *system_fields(),
-            ref("AccountId", "Account"),
-            readonly(typed("IsPrivate", "boolean", nillable=False, defaulted_on_create=True)),
-            required(text("Name", 120)),
+            ref("AccountId", "Account", child_relationship="Opportunities"),
+            typed(
+                "IsPrivate",
+                "boolean",
+                nillable=False,
+                defaulted_on_create=True,
+                default_value=False,
+                label="Private",
+            ),
+            required(text("Name", 120, label="Name", id_lookup=True)),
             typed("Description", "textarea"),
             required(picklist("StageName", *STAGES)),
             typed("Amount", "currency"),
@@ -749,7 +944,13 @@ def _opportunity() -> ObjectDef:
             readonly(typed("IsClosed", "boolean", nillable=False, defaulted_on_create=True)),
             readonly(typed("IsWon", "boolean", nillable=False, defaulted_on_create=True)),
             picklist(
-                "ForecastCategoryName", "Omitted", "Pipeline", "Best Case", "Commit", "Closed"
+                "ForecastCategoryName",
+                "Omitted",
+                "Pipeline",
+                "Best Case",
+                "Commit",
+                "Closed",
+                restricted_picklist=True,
             ),
             ref("CampaignId", "Campaign"),
             readonly(
@@ -774,6 +975,9 @@ def _opportunity() -> ObjectDef:
             readonly(typed("LastActivityDate", "date")),
             custom(text("Competitor__c", 120)),
             custom(picklist("Delivery_Status__c", "Not started", "In progress", "Completed")),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(ref("LastAmountChangedHistoryId", "OpportunityHistory")),
+            readonly(ref("LastCloseDateChangedHistoryId", "OpportunityHistory")),
         ),
     )
 
@@ -784,9 +988,22 @@ def _opportunity_line_item() -> ObjectDef:
         "00k",
         fields=(
             *system_fields(owner=False),
-            required(ref("OpportunityId", "Opportunity", updateable=False)),
+            required(
+                ref(
+                    "OpportunityId",
+                    "Opportunity",
+                    updateable=False,
+                    cascade_delete=True,
+                    child_relationship="OpportunityLineItems",
+                )
+            ),
             typed("SortOrder", "int"),
-            ref("PricebookEntryId", "PricebookEntry", updateable=False),
+            ref(
+                "PricebookEntryId",
+                "PricebookEntry",
+                updateable=False,
+                child_relationship="OpportunityLineItems",
+            ),
             ref("Product2Id", "Product2", updateable=False),
             readonly(text("ProductCode", 255)),
             readonly(text("Name", 376)),
@@ -796,6 +1013,9 @@ def _opportunity_line_item() -> ObjectDef:
             readonly(typed("ListPrice", "currency")),
             typed("ServiceDate", "date"),
             text("Description", 255),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("Subtotal", "currency")),
+            typed("Discount", "percent"),
         ),
     )
 
@@ -806,8 +1026,16 @@ def _opportunity_contact_role() -> ObjectDef:
         "00K",
         fields=(
             *system_fields(owner=False),
-            required(ref("OpportunityId", "Opportunity", updateable=False)),
-            required(ref("ContactId", "Contact")),
+            required(
+                ref(
+                    "OpportunityId",
+                    "Opportunity",
+                    updateable=False,
+                    cascade_delete=True,
+                    child_relationship="OpportunityContactRoles",
+                )
+            ),
+            required(ref("ContactId", "Contact", child_relationship="OpportunityContactRoles")),
             picklist(
                 "Role",
                 "Business User",
@@ -833,12 +1061,23 @@ def _case() -> ObjectDef:
         "Case",
         "500",
         fields=(
-            *system_fields(),
+            *system_fields(owners=OWNED_BY_QUEUE),
             readonly(ref("MasterRecordId", "Case", relationship="MasterRecord")),
-            readonly(text("CaseNumber", 30)),
-            ref("ContactId", "Contact"),
-            ref("AccountId", "Account"),
-            ref("ParentId", "Case", relationship="Parent"),
+            readonly(
+                text(
+                    "CaseNumber",
+                    30,
+                    label="Case Number",
+                    auto_number=True,
+                    name_field=True,
+                    id_lookup=True,
+                    nillable=False,
+                    defaulted_on_create=True,
+                )
+            ),
+            ref("ContactId", "Contact", child_relationship="Cases"),
+            ref("AccountId", "Account", child_relationship="Cases"),
+            ref("ParentId", "Case", relationship="Parent", child_relationship="Cases"),
             text("SuppliedName", 80),
             typed("SuppliedEmail", "email"),
             text("SuppliedPhone", 40),
@@ -892,6 +1131,9 @@ def _case() -> ObjectDef:
             readonly(typed("LastReferencedDate", "datetime")),
             custom(picklist("SLA_Violation__c", "No", "Yes")),
             custom(text("Product__c", 80)),
+            # standard fields added later: after the others, so demo rows keep their values
+            ref("AssetId", "Asset"),
+            ref("BusinessHoursId", "BusinessHours"),
         ),
     )
 
@@ -902,8 +1144,8 @@ def _campaign() -> ObjectDef:
         "701",
         fields=(
             *system_fields(),
-            required(text("Name", 80)),
-            ref("ParentId", "Campaign", relationship="Parent"),
+            required(text("Name", 80, id_lookup=True)),
+            ref("ParentId", "Campaign", relationship="Parent", child_relationship="ChildCampaigns"),
             picklist(
                 "Type", "Conference", "Webinar", "Trade Show", "Email", "Advertisement", "Other"
             ),
@@ -925,6 +1167,13 @@ def _campaign() -> ObjectDef:
             readonly(typed("NumberOfOpportunities", "int")),
             readonly(typed("AmountAllOpportunities", "currency")),
             readonly(typed("LastActivityDate", "date")),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("NumberOfConvertedLeads", "int")),
+            readonly(typed("NumberOfWonOpportunities", "int")),
+            readonly(typed("AmountWonOpportunities", "currency")),
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
+            ref("CampaignMemberRecordTypeId", "RecordType"),
         ),
     )
 
@@ -935,18 +1184,81 @@ def _campaign_member() -> ObjectDef:
         "00v",
         fields=(
             *system_fields(owner=False),
-            required(ref("CampaignId", "Campaign", updateable=False)),
-            ref("LeadId", "Lead", updateable=False),
-            ref("ContactId", "Contact", updateable=False),
+            required(
+                ref(
+                    "CampaignId",
+                    "Campaign",
+                    updateable=False,
+                    cascade_delete=True,
+                    child_relationship="CampaignMembers",
+                )
+            ),
+            ref("LeadId", "Lead", updateable=False, child_relationship="CampaignMembers"),
+            ref("ContactId", "Contact", updateable=False, child_relationship="CampaignMembers"),
             picklist("Status", "Planned", "Received", "Responded", "Sent"),
             readonly(typed("HasResponded", "boolean", nillable=False, defaulted_on_create=True)),
             readonly(typed("FirstRespondedDate", "date")),
             readonly(text("Type", 40)),
+            # standard fields added later: after the others, so demo rows keep their values;
+            # the member's own details, read from its Lead or Contact
+            *(readonly(f) for f in CAMPAIGN_MEMBER_PERSON),
         ),
     )
 
 
+CAMPAIGN_MEMBER_PERSON = (
+    picklist("Salutation", "Mr.", "Ms.", "Mrs.", "Dr.", "Prof."),
+    text("Name", 121),
+    text("FirstName", 40),
+    text("LastName", 80),
+    text("Title", 128),
+    typed("Street", "textarea", length=255),
+    text("City", 40),
+    text("State", 80),
+    text("PostalCode", 20),
+    text("Country", 80),
+    typed("Email", "email"),
+    typed("Phone", "phone"),
+    typed("Fax", "phone"),
+    typed("MobilePhone", "phone"),
+    typed("Description", "textarea"),
+    typed("DoNotCall", "boolean", nillable=False, defaulted_on_create=True),
+    typed("HasOptedOutOfEmail", "boolean", nillable=False, defaulted_on_create=True),
+    typed("HasOptedOutOfFax", "boolean", nillable=False, defaulted_on_create=True),
+    picklist("LeadSource", *LEAD_SOURCES),
+    text("CompanyOrAccount", 255),
+    ref("LeadOrContactId", "Contact", "Lead", relationship="LeadOrContact"),
+    ref("LeadOrContactOwnerId", *OWNED_BY_QUEUE, relationship="LeadOrContactOwner"),
+)
+"""CampaignMember's copies of its Lead's or Contact's details (read-only)."""
+
+
 ACTIVITY_WHAT = ("Account", "Opportunity", "Case", "Campaign")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def recurrence_fields(activity: str) -> list[FieldDef]:
+    """The recurrence fields Task and Event share (a series' pattern; set on its first row)."""
+    return [
+        readonly(ref("RecurrenceActivityId", activity, relationship="RecurrenceActivity")),
+        typed("IsRecurrence", "boolean", nillable=False, defaulted_on_create=True),
+        picklist(
+            "RecurrenceTimeZoneSidKey", "America/Los_Angeles", "America/New_York",
+            "Europe/London", "Europe/Paris", "Asia/Tokyo",
+        ),
+        picklist(
+            "RecurrenceType", "RecursDaily", "RecursEveryWeekday", "RecursMonthly",
+            "RecursMonthlyNth", "RecursWeekly", "RecursYearly", "RecursYearlyNth",
+        ),
+        typed("RecurrenceInterval", "int"),
+        typed("RecurrenceDayOfWeekMask", "int"),
+        typed("RecurrenceDayOfMonth", "int"),
+        picklist("RecurrenceInstance", "First", "Second", "Third", "Fourth", "Last"),
+        picklist("RecurrenceMonthOfYear", *MONTHS),
+    ]  # fmt: skip
 
 
 def _task() -> ObjectDef:
@@ -954,10 +1266,15 @@ def _task() -> ObjectDef:
         "Task",
         "00T",
         fields=(
-            *system_fields(),
-            ref("WhoId", "Contact", "Lead", relationship="Who"),
-            ref("WhatId", *ACTIVITY_WHAT, relationship="What"),
-            picklist("Subject", "Call", "Send Letter", "Send Quote", "Other"),
+            *system_fields(owners=OWNED_BY_QUEUE),
+            ref("WhoId", "Contact", "Lead", relationship="Who", child_relationship="Tasks"),
+            ref("WhatId", *ACTIVITY_WHAT, relationship="What", child_relationship="Tasks"),
+            typed(
+                "Subject",
+                "combobox",
+                picklist_values=("Call", "Send Letter", "Send Quote", "Other"),
+                name_field=True,
+            ),
             typed("ActivityDate", "date"),
             required(
                 picklist(
@@ -997,6 +1314,21 @@ def _task() -> ObjectDef:
             ),
             typed("ReminderDateTime", "datetime"),
             typed("CompletedDateTime", "datetime"),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("IsArchived", "boolean", nillable=False, defaulted_on_create=True)),
+            text("CallDisposition", 255),
+            text("CallObject", 255),
+            *recurrence_fields("Task"),
+            typed("RecurrenceStartDateOnly", "date"),
+            typed("RecurrenceEndDateOnly", "date"),
+            picklist(
+                "RecurrenceRegeneratedType",
+                "RecurrenceRegenerateAfterDueDate",
+                "RecurrenceRegenerateAfterToday",
+                "RecurrenceRegenerated",
+            ),
+            readonly(typed("WhoCount", "int")),
+            readonly(typed("WhatCount", "int")),
         ),
     )
 
@@ -1006,10 +1338,15 @@ def _event() -> ObjectDef:
         "Event",
         "00U",
         fields=(
-            *system_fields(),
-            ref("WhoId", "Contact", "Lead", relationship="Who"),
-            ref("WhatId", *ACTIVITY_WHAT, relationship="What"),
-            picklist("Subject", "Call", "Email", "Meeting", "Send Letter/Quote", "Other"),
+            *system_fields(owners=("Calendar", "User")),
+            ref("WhoId", "Contact", "Lead", relationship="Who", child_relationship="Events"),
+            ref("WhatId", *ACTIVITY_WHAT, relationship="What", child_relationship="Events"),
+            typed(
+                "Subject",
+                "combobox",
+                picklist_values=("Call", "Email", "Meeting", "Send Letter/Quote", "Other"),
+                name_field=True,
+            ),
             text("Location", 255),
             typed(
                 "IsAllDayEvent",
@@ -1033,6 +1370,33 @@ def _event() -> ObjectDef:
                 defaulted_on_create=True,
                 default_value=False,
             ),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("EndDate", "date")),
+            readonly(typed("IsChild", "boolean", nillable=False, defaulted_on_create=True)),
+            readonly(typed("IsGroupEvent", "boolean", nillable=False, defaulted_on_create=True)),
+            readonly(picklist("GroupEventType", "0", "1", "2", "3")),
+            readonly(typed("IsArchived", "boolean", nillable=False, defaulted_on_create=True)),
+            *recurrence_fields("Event"),
+            typed("RecurrenceStartDateTime", "datetime"),
+            typed("RecurrenceEndDateOnly", "date"),
+            typed("ReminderDateTime", "datetime"),
+            typed(
+                "IsReminderSet",
+                "boolean",
+                nillable=False,
+                defaulted_on_create=True,
+                default_value=False,
+            ),
+            picklist("EventSubtype", "Event", restricted_picklist=True),
+            typed("IsRecurrence2", "boolean", nillable=False, defaulted_on_create=True),
+            readonly(
+                typed("IsRecurrence2Exception", "boolean", nillable=False, defaulted_on_create=True)
+            ),
+            typed("IsRecurrence2Exclusion", "boolean", nillable=False, defaulted_on_create=True),
+            typed("Recurrence2PatternText", "textarea", length=1024),
+            text("Recurrence2PatternVersion", 40),
+            readonly(typed("WhoCount", "int")),
+            readonly(typed("WhatCount", "int")),
         ),
     )
 
@@ -1043,13 +1407,13 @@ def _email_message() -> ObjectDef:
         "02s",
         fields=(
             *system_fields(owner=False),
-            ref("ParentId", "Case", relationship="Parent"),
+            ref("ParentId", "Case", relationship="Parent", child_relationship="EmailMessages"),
             ref("ActivityId", "Task", relationship="Activity"),
             ref("RelatedToId", "Account", "Opportunity", "Case", relationship="RelatedTo"),
             typed("TextBody", "textarea"),
-            typed("HtmlBody", "textarea"),
+            typed("HtmlBody", "textarea", html_formatted=True, extra_type_info="richtextarea"),
             typed("Headers", "textarea"),
-            text("Subject", 3000),
+            text("Subject", 3000, name_field=True),
             text("FromName", 1000),
             typed("FromAddress", "email"),
             text("ToAddress", 4000),
@@ -1070,8 +1434,40 @@ def _email_message() -> ObjectDef:
             ),
             text("MessageIdentifier", 998),
             text("ThreadIdentifier", 998),
+            # standard fields added later: after the others, so demo rows keep their values
+            picklist("ValidatedFromAddress", restricted_picklist=True),
+            ref("ReplyToEmailMessageId", "EmailMessage", relationship="ReplyToEmailMessage"),
+            readonly(typed("IsPrivateDraft", "boolean", nillable=False, defaulted_on_create=True)),
+            typed(
+                "IsClientManaged",
+                "boolean",
+                nillable=False,
+                defaulted_on_create=True,
+                default_value=False,
+            ),
+            readonly(typed("IsTracked", "boolean", nillable=False, defaulted_on_create=True)),
+            readonly(typed("IsOpened", "boolean", nillable=False, defaulted_on_create=True)),
+            readonly(typed("FirstOpenedDate", "datetime")),
+            readonly(typed("LastOpenedDate", "datetime")),
+            readonly(typed("IsBounced", "boolean", nillable=False, defaulted_on_create=True)),
+            ref("EmailTemplateId", "EmailTemplate"),
         ),
     )
+
+
+USER_PHOTO_URLS = (
+    "FullPhotoUrl", "SmallPhotoUrl", "MediumPhotoUrl", "BannerPhotoUrl", "SmallBannerPhotoUrl",
+    "MediumBannerPhotoUrl",
+)  # fmt: skip
+USER_FLAGS = (
+    "ReceivesInfoEmails", "ReceivesAdminInfoEmails", "ForecastEnabled",
+    "UserPermissionsMarketingUser", "UserPermissionsOfflineUser", "UserPermissionsSupportUser",
+    "UserPermissionsKnowledgeUser", "UserPermissionsInteractionUser",
+    "UserPermissionsSFContentUser", "UserPreferencesActivityRemindersPopup",
+    "UserPreferencesTaskRemindersCheckboxDefault", "UserPreferencesEventRemindersCheckboxDefault",
+    "UserPreferencesHideCSNGetChatterMobileTask",
+)  # fmt: skip
+"""User checkboxes (permissions and preferences), all off by default."""
 
 
 def _user() -> ObjectDef:
@@ -1092,7 +1488,7 @@ def _user() -> ObjectDef:
             typed("Phone", "phone"),
             typed("MobilePhone", "phone"),
             required(text("Alias", 8)),
-            text("CommunityNickname", 40),
+            text("CommunityNickname", 40, id_lookup=True, unique=True),
             typed(
                 "IsActive", "boolean", nillable=False, defaulted_on_create=True, default_value=True
             ),
@@ -1114,6 +1510,57 @@ def _user() -> ObjectDef:
             text("EmployeeNumber", 20),
             ref("ManagerId", "User", relationship="Manager"),
             readonly(typed("LastLoginDate", "datetime")),
+            # standard fields added later: after the others, so demo rows keep their values
+            required(ref("ProfileId", "Profile")),
+            text("Extension", 40),
+            typed("Fax", "phone"),
+            typed("SenderEmail", "email"),
+            text("SenderName", 80),
+            typed("Signature", "textarea", length=1333),
+            text("FederationIdentifier", 512, id_lookup=True, label="SAML Federation ID"),
+            typed("AboutMe", "textarea", length=1000),
+            *(
+                readonly(typed(n, "url", length=1024, extra_type_info="imageurl"))
+                for n in USER_PHOTO_URLS
+            ),
+            readonly(
+                typed("IsProfilePhotoActive", "boolean", nillable=False, defaulted_on_create=True)
+            ),
+            required(
+                picklist(
+                    "DigestFrequency",
+                    "D",
+                    "W",
+                    "N",
+                    defaulted_on_create=True,
+                    default_value="D",
+                    restricted_picklist=True,
+                )
+            ),
+            required(
+                picklist(
+                    "DefaultGroupNotificationFrequency",
+                    "P",
+                    "D",
+                    "W",
+                    "N",
+                    defaulted_on_create=True,
+                    default_value="N",
+                    restricted_picklist=True,
+                )
+            ),
+            *(
+                typed(n, "boolean", nillable=False, defaulted_on_create=True, default_value=False)
+                for n in USER_FLAGS
+            ),
+            readonly(typed("LastPasswordChangeDate", "datetime")),
+            ref("DelegatedApproverId", *OWNED_BY_QUEUE, relationship="DelegatedApprover"),
+            ref("ContactId", "Contact"),
+            readonly(ref("AccountId", "Account")),
+            ref("CallCenterId", "CallCenter"),
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
+            ref("IndividualId", "Individual", label="Individual ID"),
         ),
     )
 
@@ -1133,6 +1580,17 @@ def _user_role() -> ObjectDef:
             picklist("ContactAccessForAccountOwner", "None", "Read", "Edit"),
             text("DeveloperName", 80),
             readonly(picklist("PortalType", "None", "CustomerPortal", "Partner")),
+            # standard fields added later: after the others, so demo rows keep their values
+            ref("ForecastUserId", "User", relationship="ForecastUser"),
+            typed(
+                "MayForecastManagerShare",
+                "boolean",
+                nillable=False,
+                defaulted_on_create=True,
+                default_value=False,
+            ),
+            readonly(ref("PortalAccountId", "Account", relationship="PortalAccount")),
+            readonly(ref("PortalAccountOwnerId", "User", relationship="PortalAccountOwner")),
         ),
     )
 
@@ -1154,8 +1612,12 @@ def _product() -> ObjectDef:
             text("ExternalId", 255),
             picklist("QuantityUnitOfMeasure", "Each", "Hour", "License"),
             text("StockKeepingUnit", 180),
-            typed("DisplayUrl", "url"),
+            typed("DisplayUrl", "url", length=1000),
             readonly(typed("IsArchived", "boolean", nillable=False, defaulted_on_create=True)),
+            # standard fields added later: after the others, so demo rows keep their values
+            ref("ExternalDataSourceId", "ExternalDataSource"),
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
         ),
     )
 
@@ -1174,6 +1636,9 @@ def _pricebook() -> ObjectDef:
             readonly(typed("IsStandard", "boolean", nillable=False, defaulted_on_create=True)),
             text("Description", 255),
             readonly(typed("IsArchived", "boolean", nillable=False, defaulted_on_create=True)),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
         ),
     )
 
@@ -1185,8 +1650,24 @@ def _pricebook_entry() -> ObjectDef:
         label="Price Book Entry",
         fields=(
             *system_fields(owner=False),
-            required(ref("Pricebook2Id", "Pricebook2", updateable=False)),
-            required(ref("Product2Id", "Product2", updateable=False)),
+            required(
+                ref(
+                    "Pricebook2Id",
+                    "Pricebook2",
+                    updateable=False,
+                    cascade_delete=True,
+                    child_relationship="PricebookEntries",
+                )
+            ),
+            required(
+                ref(
+                    "Product2Id",
+                    "Product2",
+                    updateable=False,
+                    cascade_delete=True,
+                    child_relationship="PricebookEntries",
+                )
+            ),
             required(typed("UnitPrice", "currency")),
             typed(
                 "IsActive", "boolean", nillable=False, defaulted_on_create=True, default_value=False
@@ -1200,6 +1681,8 @@ def _pricebook_entry() -> ObjectDef:
             ),
             readonly(text("ProductCode", 255)),
             readonly(text("Name", 255)),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("IsArchived", "boolean", nillable=False, defaulted_on_create=True)),
         ),
     )
 
@@ -1211,7 +1694,17 @@ def _attachment() -> ObjectDef:
         bulk_supported=False,
         fields=(
             *system_fields(),
-            required(ref("ParentId", "Account", "Case", "Opportunity", relationship="Parent")),
+            required(
+                ref(
+                    "ParentId",
+                    "Account",
+                    "Case",
+                    "Opportunity",
+                    relationship="Parent",
+                    child_relationship="Attachments",
+                    cascade_delete=True,
+                )
+            ),
             required(text("Name", 255)),
             typed(
                 "IsPrivate",
@@ -1223,7 +1716,7 @@ def _attachment() -> ObjectDef:
             text("ContentType", 120),
             readonly(typed("BodyLength", "int")),
             required(typed("Body", "base64", length=26214400)),
-            text("Description", 500),
+            typed("Description", "textarea", length=500),
         ),
     )
 
@@ -1235,11 +1728,18 @@ def _community_group() -> ObjectDef:
         label="Community Group",
         custom=True,
         fields=(
-            *system_fields(),
+            *system_fields(owners=OWNED_BY_QUEUE),
             required(text("Name", 80)),
             custom(typed("Description__c", "textarea")),
             custom(typed("Member_Count__c", "double", precision=18, scale=0)),
-            custom(ref("Account__c", "Account", relationship="Account__r")),
+            custom(
+                ref(
+                    "Account__c",
+                    "Account",
+                    relationship="Account__r",
+                    child_relationship="Community_Groups__r",
+                )
+            ),
             custom(typed("Founded__c", "date")),
             custom(
                 typed(
@@ -1260,6 +1760,9 @@ def _community_group() -> ObjectDef:
                     "CASE WHEN {t}.\"Member_Count__c\" >= 100 THEN 'Large' ELSE 'Small' END",
                 )
             ),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
         ),
     )
 
@@ -1271,10 +1774,24 @@ def _project() -> ObjectDef:
         label="Project",
         custom=True,
         fields=(
-            *system_fields(),
+            *system_fields(owners=OWNED_BY_QUEUE),
             required(text("Name", 80)),
-            custom(ref("Account__c", "Account", relationship="Account__r")),
-            custom(ref("Opportunity__c", "Opportunity", relationship="Opportunity__r")),
+            custom(
+                ref(
+                    "Account__c",
+                    "Account",
+                    relationship="Account__r",
+                    child_relationship="Projects__r",
+                )
+            ),
+            custom(
+                ref(
+                    "Opportunity__c",
+                    "Opportunity",
+                    relationship="Opportunity__r",
+                    child_relationship="Projects__r",
+                )
+            ),
             custom(typed("Budget__c", "currency")),
             custom(picklist("Status__c", "Planned", "Active", "On Hold", "Done")),
             custom(typed("Start_Date__c", "date")),
@@ -1282,6 +1799,9 @@ def _project() -> ObjectDef:
             custom(typed("Notes__c", "textarea", length=131072)),
             custom(typed("Completion__c", "percent", precision=5, scale=2)),
             custom(typed("Website__c", "url")),
+            # standard fields added later: after the others, so demo rows keep their values
+            readonly(typed("LastViewedDate", "datetime")),
+            readonly(typed("LastReferencedDate", "datetime")),
         ),
     )
 
@@ -1337,8 +1857,20 @@ class Catalog:
             self.add(obj)
 
     def add(self, obj: ObjectDef) -> None:
-        """Add or replace an object."""
+        """Add or replace an object, and recount every object's child relationships."""
         self._objects[obj.name.lower()] = obj
+        children: dict[str, list[ChildRelationship]] = {}
+        for child in sorted(self._objects.values(), key=lambda o: o.name):
+            for f in child.fields:
+                for target in f.reference_to if f.type == "reference" else ():
+                    relation = ChildRelationship(
+                        child.name, f.name, f.child_relationship, f.cascade_delete
+                    )
+                    children.setdefault(target.lower(), []).append(relation)
+        for key, parent in self._objects.items():
+            found = tuple(children.get(key, ()))
+            if found != parent.child_relationships:
+                self._objects[key] = replace(parent, child_relationships=found)
 
     def get(self, name: str) -> ObjectDef | None:
         """Find an object by API name (any case)."""

@@ -138,7 +138,15 @@ def test_a_tiny_org_still_fills_every_object():
 
 @pytest.mark.parametrize(("obj", "field"), [(o.name, f.name) for o, f in stored({"reference"})])
 def test_every_reference_points_at_an_existing_row(org, obj, field):
-    targets = CATALOG.get(obj).field(field).reference_to  # type: ignore[union-attr]
+    # referenceTo may name objects an org has but the emulator does not (Group, DandBCompany,
+    # Profile); such lookups hold only Ids of the objects it has, or fixed Ids (ProfileId)
+    referenced = CATALOG.get(obj).field(field).reference_to  # type: ignore[union-attr]
+    targets = [t for t in referenced if t in CATALOG]
+    if not targets:
+        assert field == "ProfileId" or (
+            scalar(org, f"SELECT COUNT(*) FROM {quote(obj)} WHERE {quote(field)} IS NOT NULL") == 0
+        )
+        return
     union = " UNION ALL ".join(f"SELECT Id FROM {quote(t)}" for t in targets)
     dangling = scalar(
         org,

@@ -148,7 +148,8 @@ def test_describe_every_object(demo_sf, name):
         ),
         ("Contact", "AccountId", {"referenceTo": ["Account"], "relationshipName": "Account"}),
         ("Contact", "Account_Name__c", {"calculated": True, "createable": False, "custom": True}),
-        ("Contact", "Name", {"calculated": True, "createable": False}),
+        # a compound person name: read-only, but not a formula field in an org's describe
+        ("Contact", "Name", {"calculated": False, "createable": False, "nameField": True}),
         ("Account", "BillingAddress", {"type": "address", "soapType": "urn:address"}),
         ("Account", "BillingCity", {"compoundFieldName": "BillingAddress", "type": "string"}),
         ("Account", "BillingLatitude", {"compoundFieldName": "BillingAddress", "type": "double"}),

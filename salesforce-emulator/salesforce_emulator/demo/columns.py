@@ -80,6 +80,7 @@ from salesforce_emulator.demo.objects import (
     FORECAST_CATEGORIES,
     LANGUAGES,
     LEAD_STATUS,
+    MEMBER_SOURCES,
     NEXT_STEPS,
     PRICEBOOKS,
     PRODUCTS,
@@ -118,6 +119,8 @@ from salesforce_emulator.demo.objects import (
     line_names,
     locale_attribute,
     long_notes,
+    member_companies,
+    member_detail,
     opportunity_names,
     parent_roles,
     price_entries,
@@ -134,6 +137,9 @@ from salesforce_emulator.demo.objects import (
 from salesforce_emulator.demo.pools import ADDRESS_KEYS, LOCALES
 
 DELETED_SHARE = 0.02
+DEMO_PROFILES = ("00e000000000001AAA", "00e000000000002AAA", "00e000000000003AAA")
+"""Profile Ids of the demo users (System Administrator, Standard User, Marketing User); the
+emulator has no Profile object, so nothing resolves them."""
 
 
 def _compound_parts(obj: ObjectDef, f: FieldDef) -> Gen | None:
@@ -186,6 +192,54 @@ BOUNCE_REASONS = (
 )
 
 
+SIC_CODES = {  # SIC description: (SIC code, NAICS code, NAICS description)
+    "Computer Programming Services": ("7371", "541511", "Custom Computer Programming Services"),
+    "Electronic Computers": ("3571", "334111", "Electronic Computer Manufacturing"),
+    "Management Consulting": ("8742", "541611", "Administrative Management Consulting Services"),
+    "Commercial Banks": ("6021", "522110", "Commercial Banking"),
+    "Grocery Stores": ("5411", "445110", "Supermarkets and Other Grocery Stores"),
+    "Hospitals": ("8062", "622110", "General Medical and Surgical Hospitals"),
+    "Telephone Communications": ("4813", "517312", "Wireless Telecommunications Carriers"),
+    "Motor Vehicle Parts": ("3714", "336390", "Other Motor Vehicle Parts Manufacturing"),
+    "Real Estate Agents & Managers": ("6531", "531210", "Offices of Real Estate Agents"),
+    "Engineering Services": ("8711", "541330", "Engineering Services"),
+}
+"""Account ``SicDesc`` values with their SIC and NAICS codes (``Sic``, ``NaicsCode``...)."""
+
+CLEAN_STATUS_WEIGHTS = {
+    "Pending": 6, "Matched": 2, "Different": 1, "NotFound": 1, "Acknowledged": 0, "Inactive": 0,
+    "SelectMatch": 0, "Skipped": 0,
+}  # fmt: skip
+"""Data.com ``CleanStatus``: most records never compared, some matched."""
+
+
+def _digits(count: int) -> ColumnFn:
+    """A string of ``count`` random digits (D-U-N-S numbers)."""
+    return derive_r(lambda r, _i: "".join(str(int(r() * 10)) for _ in range(count)), "Id")
+
+
+def _ticker(name: str | None, ownership: str | None) -> str | None:
+    """A ticker symbol for publicly owned companies: the name's first letters."""
+    if ownership != "Public" or not name:
+        return None
+    letters = "".join(c for c in name.upper() if "A" <= c <= "Z")
+    return letters[:4] or None
+
+
+RECURRENCE_FIELDS = (
+    "RecurrenceActivityId", "RecurrenceTimeZoneSidKey", "RecurrenceType", "RecurrenceInterval",
+    "RecurrenceDayOfWeekMask", "RecurrenceDayOfMonth", "RecurrenceInstance",
+    "RecurrenceMonthOfYear", "RecurrenceStartDateOnly", "RecurrenceEndDateOnly",
+    "RecurrenceStartDateTime", "RecurrenceRegeneratedType", "Recurrence2PatternText",
+    "Recurrence2PatternVersion",
+)  # fmt: skip
+"""Task and Event recurrence fields: null, as the demo's activities are not series."""
+USER_PHOTOS = (
+    ("FullPhotoUrl", "F"), ("SmallPhotoUrl", "T"), ("MediumPhotoUrl", "M"),
+    ("BannerPhotoUrl", "B"), ("SmallBannerPhotoUrl", "D"), ("MediumBannerPhotoUrl", "E"),
+)  # fmt: skip
+"""User photo URL fields and the size letter of the default photo Salesforce links to."""
+
 COMMON_GENERATORS: dict[str, Gen] = {
     "Id": Gen(ids, 0),
     "IsDeleted": Gen(flag(DELETED_SHARE), 0),
@@ -221,23 +275,7 @@ COMMON_GENERATORS: dict[str, Gen] = {
     "Jigsaw": Gen(derive_r(lambda r, _i: f"{int(r() * 1e8):08d}", "Id"), 0.7),
     "JigsawCompanyId": Gen(derive(lambda j: j and f"C{j}", "Jigsaw"), 0),
     "JigsawContactId": Gen(derive(lambda j: j and f"P{j}", "Jigsaw"), 0),
-    "SicDesc": Gen(
-        choice(
-            (
-                "Computer Programming Services",
-                "Electronic Computers",
-                "Management Consulting",
-                "Commercial Banks",
-                "Grocery Stores",
-                "Hospitals",
-                "Telephone Communications",
-                "Motor Vehicle Parts",
-                "Real Estate Agents & Managers",
-                "Engineering Services",
-            )
-        ),
-        0.4,
-    ),
+    "SicDesc": Gen(choice(tuple(SIC_CODES)), 0.4),
     "AnnualRevenue": Gen(lognormal(15.5, 1.9, -3), 0.15),
     "NumberOfEmployees": Gen(whole(lognormal(4.5, 1.8, 0, 2_000_000)), 0.1),
     "HasOptedOutOfEmail": Gen(flag(0.08), 0),
@@ -251,6 +289,16 @@ COMMON_GENERATORS: dict[str, Gen] = {
     "IsEmailBounced": Gen(derive(int, "_bounced"), 0),
     "EmailBouncedReason": Gen(when("_bounced", choice(BOUNCE_REASONS)), 0),
     "EmailBouncedDate": Gen(when("_bounced", during_life()), 0),
+    "CleanStatus": Gen(weighted(CLEAN_STATUS_WEIGHTS), 0),
+    "HasOptedOutOfFax": Gen(flag(0.03), 0),
+    "IndividualId": Gen(nothing, 0),
+    "DandbCompanyId": Gen(nothing, 0),
+    "IsArchived": Gen(const(0), 0),
+    "WhoCount": Gen(derive(lambda w: int(w is not None), "WhoId"), 0),
+    "WhatCount": Gen(derive(lambda w: int(w is not None), "WhatId"), 0),
+    # activities are single occurrences, not series
+    **dict.fromkeys(RECURRENCE_FIELDS, Gen(nothing, 0)),
+    "IsRecurrence": Gen(const(0), 0),
 }
 
 
@@ -272,6 +320,10 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "CaseAccessForAccountOwner": Gen(weighted({"Edit": 3, "Read": 2, "None": 1}), 0),
         "ContactAccessForAccountOwner": Gen(weighted({"Edit": 3, "Read": 2, "None": 1}), 0),
         "PortalType": Gen(fitted(const("None")), 0),
+        "ForecastUserId": Gen(nothing, 0),
+        "MayForecastManagerShare": Gen(const(0), 0),
+        "PortalAccountId": Gen(nothing, 0),
+        "PortalAccountOwnerId": Gen(nothing, 0),
     },
     "User": {
         "_seq": Gen(ordinals, 0),
@@ -295,6 +347,27 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "EmployeeNumber": Gen(derive(lambda s: f"E{s + 1:05d}", "_seq"), 0.2),
         "ManagerId": Gen(self_ref(0.7), 0),
         "LastLoginDate": Gen(datetime_after(900), 0.1),
+        "ProfileId": Gen(derive(lambda s: DEMO_PROFILES[0 if s == 0 else 1 + s % 2], "_seq"), 0),
+        "Extension": Gen(derive_r(lambda r, _i: str(100 + int(r() * 900)), "Id"), 0.8),
+        "SenderEmail": Gen(nothing, 0),
+        "SenderName": Gen(nothing, 0),
+        "Signature": Gen(
+            derive(lambda p, t: f"{p[0]} {p[1]}\n{t or 'Demo Org, Inc.'}", "_person", "Title"), 0.7
+        ),
+        "FederationIdentifier": Gen(same_as("Username"), 0.8),
+        "AboutMe": Gen(paragraphs(2), 0.8),
+        **{name: Gen(const(f"/profilephoto/005/{size}"), 0) for name, size in USER_PHOTOS},
+        "IsProfilePhotoActive": Gen(const(0), 0),
+        "DigestFrequency": Gen(weighted({"D": 6, "W": 3, "N": 1}), 0),
+        "DefaultGroupNotificationFrequency": Gen(weighted({"N": 6, "D": 3, "P": 1}), 0),
+        "ReceivesInfoEmails": Gen(flag(0.5), 0),
+        "ReceivesAdminInfoEmails": Gen(flag(0.3), 0),
+        "ForecastEnabled": Gen(flag(0.2), 0),
+        "LastPasswordChangeDate": Gen(during_life(), 0.05),
+        "DelegatedApproverId": Gen(nothing, 0),
+        "ContactId": Gen(nothing, 0),
+        "AccountId": Gen(nothing, 0),
+        "CallCenterId": Gen(nothing, 0),
     },
     "Account": {
         "_company": Gen(companies, 0),
@@ -325,6 +398,17 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "Account_Number_Ext__c": Gen(sequence_text("Account_Number_Ext__c", "ACC-", 7, 1), 0),
         # a dependent picklist: only values valid for the row's Industry (null without one)
         "Sub_Industry__c": Gen(derive_r(_sub_industry, "Industry"), 0.1),
+        "AccountNumber": Gen(_digits(6), 0.3),
+        "Site": Gen(choice(("Headquarters", "Branch", "Main Office", "EMEA", "US West")), 0.6),
+        "Sic": Gen(derive(lambda d: SIC_CODES[d][0] if d else None, "SicDesc"), 0),
+        "NaicsCode": Gen(derive(lambda d: SIC_CODES[d][1] if d else None, "SicDesc"), 0),
+        "NaicsDesc": Gen(derive(lambda d: SIC_CODES[d][2] if d else None, "SicDesc"), 0),
+        "Ownership": Gen(weighted({"Private": 5, "Public": 3, "Subsidiary": 1, "Other": 1}), 0.3),
+        "TickerSymbol": Gen(derive(_ticker, "Name", "Ownership"), 0.2),
+        "Rating": Gen(weighted({"Hot": 2, "Warm": 5, "Cold": 4}), 0.3),
+        "DunsNumber": Gen(_digits(9), 0.6),
+        "Tradestyle": Gen(nothing, 0),
+        "YearStarted": Gen(derive_r(lambda r, _i: str(1900 + int(r() * 124)), "Id"), 0.5),
     },
     "Contact": {
         "AccountId": Gen(ref_to("Account"), 0.03),
@@ -358,6 +442,8 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
             derive_r(lambda r, s: int(s == "Open - Not Contacted" and r() < 0.5), "Status"), 0
         ),
         "Score__c": Gen(uniform_float(0, 100, 1), 0.2),
+        "LastTransferDate": Gen(during_life(as_date=True), 0.7),
+        "CompanyDunsNumber": Gen(_digits(9), 0.7),
     },
     "Opportunity": {
         "AccountId": Gen(ref_to("Account"), 0.02),
@@ -393,6 +479,8 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "PushCount": Gen(uniform_int(0, 4), 0),
         "Competitor__c": Gen(company_names, 0.6),
         "Delivery_Status__c": Gen(when("IsWon", picklist_values), 0),
+        "LastAmountChangedHistoryId": Gen(nothing, 0),
+        "LastCloseDateChangedHistoryId": Gen(nothing, 0),
     },
     "OpportunityLineItem": {
         "_line": Gen(line_items, 0),
@@ -410,6 +498,8 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "TotalPrice": Gen(derive(lambda q, u: u and round(q * u, 2), "Quantity", "UnitPrice"), 0),
         "ServiceDate": Gen(date_after(180), 0.5),
         "Description": Gen(short_texts, 0.6),
+        "Subtotal": Gen(derive(lambda q, u: u and round(q * u, 2), "Quantity", "UnitPrice"), 0),
+        "Discount": Gen(nothing, 0),
     },
     "OpportunityContactRole": {
         "_role": Gen(contact_roles, 0),
@@ -443,6 +533,8 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "Comments": Gen(paragraphs(3, 0.1), 0.5),
         "SLA_Violation__c": Gen(weighted({"No": 85, "Yes": 15}), 0.1),
         "Product__c": Gen(choice([p[0] for p in PRODUCTS]), 0.3),
+        "AssetId": Gen(nothing, 0),
+        "BusinessHoursId": Gen(nothing, 0),
     },
     "Campaign": {
         "_seq": Gen(ordinals, 0),
@@ -463,6 +555,10 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "NumberOfResponses": Gen(const(0), 0),
         "NumberOfOpportunities": Gen(const(0), 0),
         "AmountAllOpportunities": Gen(const(0.0), 0),
+        "NumberOfConvertedLeads": Gen(const(0), 0),
+        "NumberOfWonOpportunities": Gen(const(0), 0),
+        "AmountWonOpportunities": Gen(const(0.0), 0),
+        "CampaignMemberRecordTypeId": Gen(nothing, 0),
     },
     "CampaignMember": {
         "_member": Gen(campaign_members, 0),
@@ -473,6 +569,14 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "HasResponded": Gen(derive(lambda s: int(s == "Responded"), "Status"), 0),
         "FirstRespondedDate": Gen(when("HasResponded", during_life(as_date=True)), 0),
         "Type": Gen(derive(lambda m: "Lead" if m and m[1] else "Contact", "_member"), 0),
+        **{name: Gen(member_detail(name), 0) for name in MEMBER_SOURCES},
+        "Name": Gen(
+            derive(lambda f, n: " ".join(x for x in (f, n) if x) or None, "FirstName", "LastName"),
+            0,
+        ),
+        "Description": Gen(nothing, 0),
+        "CompanyOrAccount": Gen(member_companies, 0),
+        "LeadOrContactId": Gen(derive(lambda m: m[1] or m[2], "_member"), 0),
     },
     "Task": {
         "_who": Gen(activity_whos, 0),
@@ -492,6 +596,11 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         "IsReminderSet": Gen(flag(0.2), 0),
         "ReminderDateTime": Gen(when("IsReminderSet", datetime_after(30)), 0),
         "CompletedDateTime": Gen(when("IsClosed", during_life()), 0),
+        "CallDisposition": Gen(
+            when("_call", choice(("Connected", "Left voicemail", "No answer", "Call back later"))),
+            0.2,
+        ),
+        "CallObject": Gen(nothing, 0),
     },
     "Event": {
         "_who": Gen(activity_whos, 0),
@@ -511,6 +620,21 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         ),
         "ShowAs": Gen(weighted({"Busy": 8, "OutOfOffice": 1, "Free": 1}), 0),
         "IsPrivate": Gen(flag(0.05), 0),
+        "EndDate": Gen(
+            derive(lambda s, m: date_text((s + m * 60 - 1) // DAY), "_start", "DurationInMinutes"),
+            0,
+        ),
+        "IsChild": Gen(const(0), 0),
+        "IsGroupEvent": Gen(const(0), 0),
+        "GroupEventType": Gen(nothing, 0),
+        "IsReminderSet": Gen(flag(0.3), 0),
+        "ReminderDateTime": Gen(
+            when("IsReminderSet", derive(lambda s: datetime_text(max(0, s - 900)), "_start")), 0
+        ),
+        "EventSubtype": Gen(const("Event"), 0),
+        "IsRecurrence2": Gen(const(0), 0),
+        "IsRecurrence2Exception": Gen(const(0), 0),
+        "IsRecurrence2Exclusion": Gen(const(0), 0),
     },
     "EmailMessage": {
         "ParentId": Gen(ref_to("Case"), 0.15),
@@ -552,6 +676,23 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
             ),
             0,
         ),
+        "ValidatedFromAddress": Gen(nothing, 0),
+        "ReplyToEmailMessageId": Gen(nothing, 0),
+        "IsPrivateDraft": Gen(const(0), 0),
+        "IsClientManaged": Gen(const(0), 0),
+        "IsTracked": Gen(derive_r(lambda r, i: int(not i and r() < 0.4), "Incoming"), 0),
+        "IsOpened": Gen(derive_r(lambda r, t: int(bool(t) and r() < 0.6), "IsTracked"), 0),
+        "FirstOpenedDate": Gen(
+            when("IsOpened", derive_r(lambda r, m: shortly_after(m, r), "MessageDate")), 0
+        ),
+        "LastOpenedDate": Gen(
+            derive_r(
+                lambda r, f: f and (f if r() < 0.5 else shortly_after(f, r)), "FirstOpenedDate"
+            ),
+            0,
+        ),
+        "IsBounced": Gen(derive_r(lambda r, i: int(not i and r() < 0.02), "Incoming"), 0),
+        "EmailTemplateId": Gen(nothing, 0),
     },
     "Attachment": {
         "_seq": Gen(ordinals, 0),
@@ -579,6 +720,7 @@ OBJECT_GENERATORS: dict[str, dict[str, Gen]] = {
         ),
         "IsActive": Gen(flag(0.9), 0),
         "IsArchived": Gen(const(0), 0),
+        "ExternalDataSourceId": Gen(nothing, 0),
     },
     "Pricebook2": {
         "_seq": Gen(ordinals, 0),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from salesforce_emulator.catalog import Catalog, ObjectDef
 from salesforce_emulator.demo.batch import Batch
 from salesforce_emulator.demo.columns import resolve_generator
+from salesforce_emulator.demo.generators import nothing
 from salesforce_emulator.demo.index import OrgIndex, is_stored
 from salesforce_emulator.demo.objects import PRICEBOOKS, ROLES
 from salesforce_emulator.demo.reports import demo_report_count, insert_demo_reports
@@ -52,7 +53,8 @@ FIXED_ROWS = {"Report": (demo_report_count, insert_demo_reports)}
 DEFAULT_SHARE = Share(0.01, 3)
 
 
-# Objects created in this order; others follow their parents. Audit references are ignored.
+# Objects created in this order; others follow their parents. Audit references, and lookups the
+# demo leaves empty (User.ContactId), are ignored.
 PREFERRED_ORDER = (
     "UserRole", "User", "Account", "Contact", "Campaign", "Product2", "Pricebook2",
     "PricebookEntry", "Opportunity", "Lead", "OpportunityLineItem", "OpportunityContactRole",
@@ -93,7 +95,9 @@ def build_order(catalog: Catalog) -> list[ObjectDef]:
         obj.name: {
             target
             for f in obj.stored_fields
-            if f.type == "reference" and f.name not in AUDIT_REFERENCES
+            if f.type == "reference"
+            and f.name not in AUDIT_REFERENCES
+            and resolve_generator(obj, f.name, f).fn is not nothing
             for target in f.reference_to
             if target in objects and target != obj.name
         }

@@ -681,3 +681,56 @@ def related_records(b: Batch, f: FieldDef) -> Column:
     """The parent Case, else an Account or Opportunity."""
     others = ref_to("Account", "Opportunity")(b, f)
     return [p or o for p, o in zip(b.col("ParentId"), others, strict=True)]
+
+
+MEMBER_SOURCES = {  # CampaignMember field: (Lead field, Contact field)
+    "Salutation": ("Salutation", "Salutation"),
+    "FirstName": ("FirstName", "FirstName"),
+    "LastName": ("LastName", "LastName"),
+    "Title": ("Title", "Title"),
+    "Street": ("Street", "MailingStreet"),
+    "City": ("City", "MailingCity"),
+    "State": ("State", "MailingState"),
+    "PostalCode": ("PostalCode", "MailingPostalCode"),
+    "Country": ("Country", "MailingCountry"),
+    "Email": ("Email", "Email"),
+    "Phone": ("Phone", "Phone"),
+    "Fax": ("Fax", "Fax"),
+    "MobilePhone": ("MobilePhone", "MobilePhone"),
+    "DoNotCall": ("DoNotCall", "DoNotCall"),
+    "HasOptedOutOfEmail": ("HasOptedOutOfEmail", "HasOptedOutOfEmail"),
+    "HasOptedOutOfFax": ("HasOptedOutOfFax", "HasOptedOutOfFax"),
+    "LeadSource": ("LeadSource", "LeadSource"),
+    "LeadOrContactOwnerId": ("OwnerId", "OwnerId"),
+}
+"""Where a CampaignMember's copy of its person's details comes from."""
+
+
+def member_detail(name: str) -> ColumnFn:
+    """A CampaignMember's copy of a field of its Lead (or else its Contact)."""
+    lead_field, contact_field = MEMBER_SOURCES[name]
+
+    def gen(b: Batch, _f: FieldDef) -> Column:
+        leads = b.index.column("Lead", lead_field)
+        contacts = b.index.column("Contact", contact_field)
+        return [
+            leads.get(lead) if lead else contacts.get(contact) if contact else None
+            for _campaign, lead, contact in b.col("_member")
+        ]
+
+    return gen
+
+
+def member_companies(b: Batch, _f: FieldDef) -> Column:
+    """The Lead's company, or the name of the Contact's Account."""
+    companies = b.index.column("Lead", "Company")
+    contact_accounts = b.index.column("Contact", "AccountId")
+    account_names = b.index.column("Account", "Name")
+    return [
+        companies.get(lead)
+        if lead
+        else account_names.get(contact_accounts.get(contact) or "")
+        if contact
+        else None
+        for _campaign, lead, contact in b.col("_member")
+    ]
