@@ -132,6 +132,7 @@ class SoqlStream(SalesforceStream):
         self.replication_key = source.replication_key
         self._normalize = source.shape.rest_normalizer()
         self._reader: RestRead | BulkRead | None = None
+        self._extras: frozenset[str] | None = None
         # The SDK's own count-based STATE cadence, aligned with ours (StateCadence).
         self.STATE_MSG_FREQUENCY = options.state_every_records
 
@@ -350,11 +351,30 @@ class SoqlStream(SalesforceStream):
                 ", ".join(gone),
                 self.source.object_name,
             )
-        # Read even when deselected (the SDK drops them from records): they mark deletes.
+        # Read even when deselected (dropped from records before writing): they mark deletes.
         forced = {IS_DELETED, deletion_time_field(declared.names)} if self.soft_deletes else set()
-        return declared.only(
+        shape = declared.only(
             n for n in declared.names if n in forced or mask.get(("properties", n), True)
         )
+        self._extras = self._extras_of(shape.names)
+        return shape
+
+    def _extras_of(self, queried: list[str]) -> frozenset[str] | None:
+        """What records of a read carry beyond the selection (see :meth:`record_extras`)."""
+        deselected = [crumb for crumb, chosen in self.mask.items() if not chosen and crumb]
+        names = set(queried) | {DELETED_AT}
+        if any(len(crumb) > 2 and crumb[1] in names for crumb in deselected):
+            return None  # a deselected nested property: the SDK's walk drops it
+        return frozenset(crumb[1] for crumb in deselected if len(crumb) == 2 and crumb[1] in names)
+
+    @override
+    def record_extras(self) -> frozenset[str] | None:
+        """Deselected properties the current read's records carry (None before a read).
+
+        Returns:
+            Top-level properties to drop from each record, or None for the SDK's walk.
+        """
+        return self._extras
 
     def _records(self, reader: RestRead | BulkRead, deleted: set[str]) -> Iterator[dict[str, Any]]:
         """The reader's records, deleted ones marked and their Ids noted (``IsDeleted`` true)."""

@@ -33,6 +33,10 @@ EXPECTED_SIGNATURES = {
         ("latest_record", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("context", inspect.Parameter.KEYWORD_ONLY, None),
     ],
+    ("singer_sdk.streams.core.Stream", "_generate_record_messages"): [
+        ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+        ("record", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+    ],
     ("singer_sdk.streams.core.Stream", "_write_activate_version_message"): [
         ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("full_table_version", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
@@ -70,6 +74,33 @@ def test_sdk_sync_loop_still_calls_the_bookmark_hook() -> None:
     assert "self._increment_stream_state(record, context=" in inspect.getsource(
         Stream._sync_records
     )
+
+
+def test_sdk_record_messages_are_selection_walk_conformance_and_stream_maps() -> None:
+    """What the tap's fast path replaces: if the SDK adds a step, this fails."""
+    source = inspect.getsource(Stream._generate_record_messages)
+    body = [line.strip() for line in source.split('"""')[2].splitlines() if line.strip()]
+    assert body == [
+        "schema = self.effective_schema",
+        "pop_deselected_record_properties(record, self.schema, self.mask)",
+        "record = conform_record_data_types(",
+        "stream_name=self.name,",
+        "record=record,",
+        "schema=schema,",
+        "level=self.TYPE_CONFORMANCE_LEVEL,",
+        "logger=self.logger,",
+        ")",
+        "for stream_map in self.stream_maps:",
+        "mapped_record = stream_map.transform(record)",
+        "# Emit record if not filtered",
+        "if mapped_record is not None:",
+        "yield singer.RecordMessage(",
+        "stream=stream_map.stream_alias,",
+        "record=mapped_record,",
+        "version=self._stream_version,",
+        "time_extracted=utc_now(),",
+        ")",
+    ]
 
 
 def test_sdk_stamps_records_with_the_stream_version() -> None:
