@@ -324,3 +324,37 @@ def test_new_fields_are_selectable_in_bulk(demo_sf):
     assert rows
     assert list(rows[0]) == names
     assert any(r["Rating"] for r in rows)
+
+
+def test_new_types_filter_like_text(demo_sf):
+    calls = demo_sf.query("SELECT Id FROM Task WHERE Subject LIKE 'cal%'").json()["records"]
+    exact = demo_sf.query("SELECT Id FROM Task WHERE Subject = 'Call'").json()["records"]
+    assert calls
+    assert {r["Id"] for r in calls} == {r["Id"] for r in exact}
+    hot = demo_sf.query("SELECT Rating FROM Account WHERE Rating = 'hot'").json()["records"]
+    assert hot
+    assert {r["Rating"] for r in hot} == {"Hot"}
+
+
+def test_combobox_takes_a_value_outside_its_list(sf):
+    # a combobox suggests values but, unlike a picklist, accepts any text
+    created = sf.post("sobjects/Task", json={"Subject": "Lunch with the CFO"})
+    assert created.status_code == 201, created.text
+    task = sf.get(f"sobjects/Task/{created.json()['id']}").json()
+    assert task["Subject"] == "Lunch with the CFO"
+
+
+def test_new_writable_fields_are_written(sf):
+    created = sf.post(
+        "sobjects/Account",
+        json={"Name": "Rated", "Rating": "Warm", "TickerSymbol": "RTD", "Ownership": "Public"},
+    )
+    assert created.status_code == 201, created.text
+    account = sf.get(f"sobjects/Account/{created.json()['id']}").json()
+    assert (account["Rating"], account["TickerSymbol"], account["CleanStatus"]) == (
+        "Warm",
+        "RTD",
+        None,
+    )
+    refused = sf.post("sobjects/Contact", json={"LastName": "X", "Name": "Full Name"})
+    assert refused.status_code == 400
