@@ -259,7 +259,7 @@ class ContactSync:
             items = [i for i in items if i.key not in leads.taken]
             account_rejects: list[Reject] = []
             if self.accounts is not None:
-                links = self.accounts.link(items, dry_run=dry_run)
+                links = self.accounts.link(self._to_write(items, existing), dry_run=dry_run)
                 self.stats.accounts_created += len(links.created)
                 account_rejects = links.rejects
                 items = _without(items, account_rejects)
@@ -313,6 +313,17 @@ class ContactSync:
         keys = [k for k in self.finder.keys if k != EMAIL]
         fields = {*mapper.fields, *(e for e in extra if e), *keys}
         return self.finder.find(items, fields)
+
+    def _to_write(
+        self, items: Sequence[Incoming], existing: Mapping[str, list[Any]]
+    ) -> list[Incoming]:
+        """The records the sync mode will write (no Account is linked or created for others)."""
+        mode = self.settings.sync_mode
+        return [
+            i
+            for i in items
+            if not i.deleted and (mode.updates if existing.get(i.key) else mode.creates)
+        ]
 
     def _check_delete_cap(
         self, stream: str, items: Sequence[Incoming], existing: Mapping[str, list[Any]]

@@ -458,3 +458,15 @@ def test_ledger_has_one_line_per_record_and_a_run_summary(emulator, tmp_path):
     assert summary["api_calls"] == emulator.admin.calls()["total"]
     assert summary["run_id"] == lines[0]["run_id"]
     assert summary["duration_seconds"] >= 0
+
+
+def test_update_only_creates_no_account_for_records_it_skips(emulator, tmp_path):
+    config = target_config(
+        emulator, tmp_path, account_policy="match_or_create", sync_mode="update_only"
+    )
+    result = run_cli(
+        config, people({"id": 1, "email": "x@skipped-co.io", "last_name": "X"}), tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert writes(emulator) == {}
+    assert not [a for a in emulator.admin.records("Account") if a.get("Website") == "skipped-co.io"]
