@@ -346,7 +346,12 @@ class AccountLinker:
                     results = self.api.create(
                         ACCOUNT, [self._payload(k, pending[k]) for k in chunk]
                     )
-                except TransientError:
+                except TransientError as exc:
+                    logger.warning(
+                        "Creating %d Account(s) failed (%s); looking them up before sending again",
+                        len(chunk),
+                        exc,
+                    )
                     unsure.update({k: pending[k] for k in chunk})
                     continue
                 for key, outcome in zip(chunk, results, strict=False):

@@ -470,3 +470,56 @@ def test_update_only_creates_no_account_for_records_it_skips(emulator, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert writes(emulator) == {}
     assert not [a for a in emulator.admin.records("Account") if a.get("Website") == "skipped-co.io"]
+
+
+def test_account_create_with_a_lost_answer_is_not_sent_twice(emulator, tmp_path):
+    emulator.admin.add_fault(
+        kind="drop_after", endpoint="composite_sobjects", method="POST", times=1
+    )
+    config = target_config(emulator, tmp_path, account_policy="match_or_create")
+    rows = [{"id": 1, "email": "ann@lost-answer.io", "last_name": "Ann"}]
+    result = run_cli(config, people(*rows), tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    accounts = [
+        a for a in emulator.admin.records("Account") if a.get("Website") == "lost-answer.io"
+    ]
+    assert len(accounts) == 1
+    assert "looking them up before sending again" in result.stderr
+    [created] = by_email(emulator, "lost-answer.io")["ann@lost-answer.io"]
+    assert created["AccountId"] == accounts[0]["Id"]
+
+
+def test_match_keys_with_the_external_id_field(emulator, tmp_path):
+    emulator.admin.add_field(
+        "Contact",
+        {"name": "Email_Key__c", "type": "email", "externalId": True, "unique": True,
+         "caseSensitive": False},
+    )  # fmt: skip
+    [keyed] = seed(
+        emulator, "Contact", {"LastName": "K", "Email": "k@old.io", "Email_Key__c": "k@ext.io"}
+    )
+    config = target_config(
+        emulator, tmp_path, external_id_field="Email_Key__c", match_keys=["Email_Key__c"]
+    )
+    result = run_cli(config, people({"id": 1, "email": "K@ext.io", "title": "Keyed"}), tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert contact(emulator, keyed)["Title"] == "Keyed"
+    assert by_email(emulator, "ext.io") == {}
+
+
+def test_dry_run_plans_deletes_lead_skips_and_account_links_without_writing(emulator, tmp_path):
+    seeded_people(emulator, 2)
+    seed(emulator, "Lead", {"LastName": "L", "Company": "C", "Email": "lead@dry.io"})
+    config = target_config(emulator, tmp_path, dry_run=True, sync_deletes=True,
+                           max_delete_percent=50, lead_policy="skip",
+                           account_policy="match_or_create")  # fmt: skip
+    rows = [
+        {"id": 0, "email": "p0@del.io", "_sdc_deleted_at": "2026-01-01T00:00:00Z"},
+        {"id": 1, "email": "p1@del.io", "last_name": "P1", "title": "T"},
+        {"id": 2, "email": "lead@dry.io", "last_name": "L"},
+    ]
+    result = run_cli(config, people(*rows), tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert writes(emulator) == {}
+    actions = {line["email"]: line["action"] for line in read_jsonl(tmp_path / "plan.jsonl")}
+    assert actions == {"p0@del.io": "delete", "p1@del.io": "update", "lead@dry.io": "skip"}
