@@ -131,6 +131,8 @@ class ContactSync:
         self.accounts: AccountLinker | None = None
         self.leads: LeadChecker | None = None
         self.flag_field: str | None = None
+        self.settled_jobs = 0
+        """Bulk jobs an earlier, interrupted run left, settled by this run."""
         self._journal_settled = False
         self._mapping: ContactMapping | None = None
         self._mappers: dict[str, StreamMapper] = {}
@@ -414,8 +416,10 @@ class ContactSync:
                     "settle them, so creates they may still make are not in this plan",
                     self.journal.path,
                 )
-        elif self.bulk.settle_journal():
-            self.logger.info("Settled the Bulk jobs left by an earlier run; looking up now")
+        else:
+            self.settled_jobs = self.bulk.settle_journal()
+            if self.settled_jobs:
+                self.logger.info("Settled the Bulk jobs left by an earlier run; looking up now")
         self._journal_settled = True
 
     def _write(self, batch: BatchPlan) -> None:
@@ -649,6 +653,7 @@ class ContactSync:
                 "stopped_early": stopped,
                 "dry_run": self.settings.dry_run,
                 "api_calls": self.session.calls,
+                "settled_jobs_of_earlier_runs": self.settled_jobs,
                 "counts": {
                     "created": stats.created,
                     "updated": stats.updated,

@@ -270,3 +270,33 @@ def test_a_clean_run_leaves_no_journal(emulator, tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     assert not (tmp_path / "contacts-journal.json").exists()
     assert org_check(emulator, domain) == (0, 0, 0)
+
+
+def test_ledger_after_a_killed_run_has_one_line_per_record(emulator, tmp_path):
+    domain = "kill-ledger.io"
+    messages = prepare(emulator, domain)
+    config = target_config(emulator, tmp_path, ledger_path=str(tmp_path / "ledger.jsonl"))
+    config_path = tmp_path / "target.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    emulator.admin.reset()
+    emulator.admin.add_fault(kind="latency", delay=2.0, endpoint="bulk_ingest_job", method="PATCH")
+    process = start(config_path, messages, tmp_path)
+    wait_for_call(emulator, "bulk_ingest_upload")
+    time.sleep(0.4)
+    process.kill()
+    process.wait(timeout=10)
+    assert process.stdout is not None
+    process.stdout.close()
+    assert read_jsonl(tmp_path / "ledger.jsonl") == []  # nothing final, nothing written
+
+    rerun = run_cli(config, messages, tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    time.sleep(2.5)
+    assert org_check(emulator, domain) == (0, 0, 0)
+    lines = read_jsonl(tmp_path / "ledger.jsonl")
+    emails = [line["email"] for line in lines]
+    assert sorted(emails) == sorted(f"user{n}@{domain}" for n in range(1, RECORDS + 1))
+    assert {line["outcome"] for line in lines} <= {"created", "updated", "unchanged"}
+    summary = json.loads((tmp_path / "ledger.jsonl.summary.json").read_text())
+    assert summary["settled_jobs_of_earlier_runs"] == 1
+    assert summary["run_id"] == lines[0]["run_id"]
