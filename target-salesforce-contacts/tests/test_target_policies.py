@@ -523,3 +523,21 @@ def test_dry_run_plans_deletes_lead_skips_and_account_links_without_writing(emul
     assert writes(emulator) == {}
     actions = {line["email"]: line["action"] for line in read_jsonl(tmp_path / "plan.jsonl")}
     assert actions == {"p0@del.io": "delete", "p1@del.io": "update", "lead@dry.io": "skip"}
+
+
+def test_lead_lookups_are_batched_not_per_record(emulator, tmp_path):
+    rows = [{"id": n, "email": f"p{n}@batched-leads.io", "last_name": f"L{n}"} for n in range(300)]
+    seed(emulator, "Lead", {"LastName": "L", "Company": "C", "Email": "p7@batched-leads.io"})
+    counts = []
+    for settings in ({}, {"lead_policy": "skip"}):
+        workdir = tmp_path / str(len(counts))
+        workdir.mkdir()
+        config = target_config(emulator, workdir, dry_run=True, **settings)
+        emulator.admin.reset()
+        assert run_cli(config, people(*rows), workdir).returncode == 0
+        counts.append(emulator.admin.calls()["by_endpoint"].get("query", 0))
+    assert counts[1] - counts[0] == 1
+    skipped = [
+        line for line in read_jsonl(tmp_path / "1" / "plan.jsonl") if line["action"] == "skip"
+    ]
+    assert [line["email"] for line in skipped] == ["p7@batched-leads.io"]
