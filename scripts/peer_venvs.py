@@ -45,6 +45,8 @@ class Peer:
 
 PEERS: dict[str, Peer] = {
     "tap-salesforce": Peer(("tap-salesforce==2.8.1",), on_setup=True),
+    # The newest release that installs on Python 3.11; installed on demand (bench/run.py).
+    "airbyte-source-salesforce": Peer(("airbyte-source-salesforce==2.10.3",)),
 }
 """Every known peer, by name (its folder under .tools/peers/)."""
 
