@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -151,3 +152,160 @@ def test_limits(sf):
     limits = sf.limits()
     assert limits["DailyApiRequests"]["Max"] == 100_000
     assert sf.api_usage["api-usage"].used > 0
+
+
+# --- what else simple-salesforce's users call ---------------------------------------------------
+
+MANY = 2_100
+"""Contacts added so that a query runs over more than one 2,000-row page."""
+
+
+@pytest.fixture
+def many_contacts(emulator) -> int:
+    """The live Contact count after adding MANY generated contacts."""
+    emulator.admin.generate("Contact", MANY)
+    return len([r for r in emulator.admin.records("Contact") if not r["IsDeleted"]])
+
+
+def test_query_all_over_2000_rows_in_2000_row_pages(emulator, sf, many_contacts):
+    first = sf.query("SELECT Id FROM Contact")
+    assert first["totalSize"] == many_contacts > 2000
+    assert len(first["records"]) == 2000
+    assert first["nextRecordsUrl"].startswith("/services/data/v64.0/query/01g")
+    result = sf.query_all("SELECT Id, LastName FROM Contact")
+    assert len({r["Id"] for r in result["records"]}) == result["totalSize"] == many_contacts
+    assert (
+        list(sf.query_all_iter("SELECT Id FROM Contact"))[-1]["Id"] == result["records"][-1]["Id"]
+    )
+
+
+def test_query_all_include_deleted_pages_through_query_urls(emulator, sf, many_contacts):
+    ids = [r["Id"] for r in sf.query_all("SELECT Id FROM Contact ORDER BY Id")["records"]]
+    last = ids[-1]  # on the second page
+    assert sf.Contact.delete(last) == 204
+    first = sf.query("SELECT Id, IsDeleted FROM Contact ORDER BY Id", include_deleted=True)
+    assert "/query/" in first["nextRecordsUrl"]
+    every = sf.query_all("SELECT Id, IsDeleted FROM Contact ORDER BY Id", include_deleted=True)
+    deleted = {r["Id"] for r in every["records"] if r["IsDeleted"]}
+    assert last in deleted
+    assert every["totalSize"] == len(every["records"]) > many_contacts
+
+
+def test_query_more_with_the_url_or_the_locator(emulator, sf, many_contacts):
+    soql = "SELECT Id FROM Contact ORDER BY Id"
+    first = sf.query(soql)
+    by_url = sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)
+    assert by_url["done"] is True
+    assert len(first["records"]) + len(by_url["records"]) == many_contacts
+    locator = sf.query(soql, include_deleted=True)["nextRecordsUrl"].rsplit("/", 1)[-1]
+    by_locator = sf.query_more(
+        locator, include_deleted=True
+    )  # simple-salesforce: queryAll/{locator}
+    assert by_locator["records"][-1]["Id"] == by_url["records"][-1]["Id"]
+
+
+def test_get_by_custom_id(sf):
+    assert sf.Account.upsert("Account_Number_Ext__c/EXT-7", {"Name": "Custom Id Co"}) == 201
+    record = sf.Account.get_by_custom_id("Account_Number_Ext__c", "EXT-7")
+    assert (record["Name"], record["Account_Number_Ext__c"]) == ("Custom Id Co", "EXT-7")
+    assert record["attributes"]["type"] == "Account"
+
+
+def test_composite_via_restful(sf):
+    base = f"/services/data/v{sf.sf_version}"
+    answer = sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "allOrNone": True,
+            "compositeRequest": [
+                {
+                    "method": "POST",
+                    "url": f"{base}/sobjects/Account",
+                    "referenceId": "acct",
+                    "body": {"Name": "Restful Composite Co", "AnnualRevenue": 25_000_000},
+                },
+                {
+                    "method": "POST",
+                    "url": f"{base}/sobjects/Contact",
+                    "referenceId": "contact",
+                    "body": {"LastName": "Composed", "AccountId": "@{acct.id}"},
+                },
+                {
+                    "method": "GET",
+                    "url": f"{base}/query?q=SELECT+Account.AnnualRevenue+FROM+Contact"
+                    "+WHERE+Id='@{contact.id}'",
+                    "referenceId": "check",
+                },
+            ],
+        },
+    )
+    statuses = [entry["httpStatusCode"] for entry in answer["compositeResponse"]]
+    assert statuses == [201, 201, 200]
+    [record] = answer["compositeResponse"][2]["body"]["records"]
+    assert record["Account"]["AnnualRevenue"] == 25_000_000
+
+
+def test_record_count_via_restful(sf):
+    counts = sf.restful("limits/recordCount", params={"sObjects": "Account,Contact"})
+    assert [entry["name"] for entry in counts["sObjects"]] == ["Account", "Contact"]
+    contacts = sf.query("SELECT COUNT() FROM Contact")["totalSize"]
+    assert counts["sObjects"][1]["count"] == contacts
+
+
+def test_currency_in_java_form_reads_as_the_number(sf):
+    created = sf.Account.create({"Name": "Java Form Co", "AnnualRevenue": 25_000_000})
+    assert sf.Account.get(created["id"])["AnnualRevenue"] == 25_000_000.0
+    [row] = [
+        r
+        for page in sf.bulk2.Account.query(
+            f"SELECT Id, AnnualRevenue FROM Account WHERE Id = '{created['id']}'"
+        )
+        for r in csv.DictReader(io.StringIO(page))
+    ]
+    assert row["AnnualRevenue"] == "2.5E7"
+    assert float(row["AnnualRevenue"]) == 25_000_000
+
+
+def test_bulk2_download(emulator, sf, tmp_path: Path):
+    expected = {r["Id"] for r in emulator.admin.records("Contact") if not r["IsDeleted"]}
+    results = sf.bulk2.Contact.download(
+        "SELECT Id, Email FROM Contact", path=str(tmp_path), max_records=25, wait=1
+    )
+    assert len(results) == -(-len(expected) // 25)
+    ids: set[str] = set()
+    for result in results:
+        with Path(result["file"]).open(newline="") as handle:
+            ids |= {row["Id"] for row in csv.DictReader(handle)}
+    assert ids == expected
+
+
+def test_bulk2_upsert_by_external_id(sf):
+    sf.Account.upsert("Account_Number_Ext__c/UPS-1", {"Name": "Before"})
+    records = [
+        {"Account_Number_Ext__c": "UPS-1", "Name": "After"},
+        {"Account_Number_Ext__c": "UPS-2", "Name": "New"},
+    ]
+    [result] = sf.bulk2.Account.upsert(
+        records=records, external_id_field="Account_Number_Ext__c", wait=1
+    )
+    assert (result["numberRecordsProcessed"], result["numberRecordsFailed"]) == (2, 0)
+    found = sf.query(
+        "SELECT Account_Number_Ext__c, Name FROM Account WHERE Account_Number_Ext__c LIKE 'UPS-%' "
+        "ORDER BY Account_Number_Ext__c"
+    )
+    assert [(r["Account_Number_Ext__c"], r["Name"]) for r in found["records"]] == [
+        ("UPS-1", "After"),
+        ("UPS-2", "New"),
+    ]
+    successes = sf.bulk2.Account.get_successful_records(result["job_id"])
+    assert {row["sf__Created"] for row in csv.DictReader(io.StringIO(successes))} == {
+        "true",
+        "false",
+    }
+
+
+def test_bulk_v1_query(emulator, sf):
+    expected = {r["Id"] for r in emulator.admin.records("Account") if not r["IsDeleted"]}
+    rows = sf.bulk.Account.query("SELECT Id, Name FROM Account", wait=1)
+    assert {row["Id"] for row in rows} == expected
