@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -112,3 +113,54 @@ def test_refresh_api_usage_reads_limits(emulator: RunningEmulator) -> None:
     assert usage is not None
     assert (usage.used, usage.max) == (401, 1000)
     assert session.api_usage == usage
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        None,
+        {"kind": "truncate", "cut": "mid_value"},
+        {"kind": "drop"},
+        {"kind": "status", "status": 503},
+    ],
+    ids=["clean", "prefetch-cut-short", "prefetch-dropped", "prefetch-refused"],
+)
+def test_prefetched_pages_give_the_same_rows_in_order(
+    emulator: RunningEmulator, fault: dict[str, Any] | None
+) -> None:
+    """The next page downloads while one is read; a prefetch that fails is requested again."""
+    emulator.admin.generate("Account", 60)
+    _, expected = read_all(client_for(emulator), SOQL, max_records=9)
+    if fault is not None:  # the 2nd results request of the next read is page 2's prefetch
+        emulator.admin.add_fault(endpoint="bulk_query_results", skip=1, times=1, **fault)
+    before = emulator.admin.calls()["by_endpoint"]["bulk_query_results"]
+    _, rows = read_all(client_for(emulator), SOQL, max_records=9, prefetch=True)
+    assert rows == expected
+    pages = -(-len(expected) // 9)
+    calls = emulator.admin.calls()["by_endpoint"]["bulk_query_results"] - before
+    # A cut-short page was answered (counted) and is requested again; a dropped or refused
+    # request is retried by the session (the emulator counts only answered calls).
+    assert calls == pages + (fault is not None and fault["kind"] == "truncate")
+    if fault is not None:
+        assert emulator.admin.faults()[0]["fired"] == 1
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_the_next_page_is_requested_while_one_is_read_only_with_prefetch(
+    emulator: RunningEmulator, prefetch: bool
+) -> None:
+    client = client_for(emulator)
+    job = client.create(SOQL)
+    client.wait(job["id"])
+    pages = client.result_pages(job["id"], max_records=5, prefetch=prefetch)
+    first = next(pages)
+    assert first.next_locator is not None
+    requested = 1
+    for _ in range(40):  # the background request, if any, arrives within moments
+        requested = emulator.admin.calls()["by_endpoint"]["bulk_query_results"]
+        if requested > 1:
+            break
+        time.sleep(0.05)
+    assert requested == (2 if prefetch else 1)
+    assert len(list(first.rows())) == 5
+    pages.close()

@@ -337,6 +337,7 @@ class BulkRead:
             max_records=self.page_size,
             rows_before=rows,
             expected_total=int(info.get("numberRecordsProcessed") or 0),
+            prefetch=True,
         )
 
     def _spool(

@@ -14,6 +14,12 @@ has arrived, so a body cut inside the last value (``APAC`` cut to ``APA``) yield
 wrong. A page whose body breaks off, is cut short, or holds fewer rows than announced is
 requested again from the same locator, skipping the rows already yielded, up to
 :data:`PAGE_READ_ATTEMPTS` times; then a one-line error names the job and the locator.
+
+With ``prefetch``, the next page is downloaded while the caller reads the current one: as soon
+as a page's headers name the next locator, a background thread requests that page and saves
+its body, checked complete the same way, to a temporary file (memory stays flat); the caller
+then parses it from the file. Pages are still read, and the resume point still moves, in
+order. A prefetch that fails for any reason is dropped and the page requested again as usual.
 """
 
 from __future__ import annotations
@@ -21,12 +27,16 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from salesforce_common.bodies import (
     ACCEPT_GZIP,
@@ -184,6 +194,7 @@ class BulkQueryClient:
         max_records: int | None = None,
         rows_before: int = 0,
         expected_total: int | None = None,
+        prefetch: bool = False,
     ) -> Iterator[ResultPage]:
         """Yield the job's result pages from ``locator`` on; read each page's rows in turn.
 
@@ -193,21 +204,34 @@ class BulkQueryClient:
             max_records: Rows per page (None: Salesforce's default).
             rows_before: Rows read from earlier pages (when resuming at ``locator``).
             expected_total: The job's ``numberRecordsProcessed``, checked after the last page.
+            prefetch: Download the next page while the current one is read (see the module
+                docstring); otherwise the next page is requested once the caller asks for it.
 
         Yields:
-            Pages in order; the next page is requested once the caller asks for it.
+            Pages in order.
 
         Raises:
             BulkShortReadError: The pages held fewer rows than the job processed.
         """
         total = rows_before
-        while True:
-            page = self._page(job_id, locator, max_records)
-            yield page
-            total += page.rows_read
-            if page.next_locator is None:
-                break
-            locator = page.next_locator
+        pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-prefetch") if prefetch else None
+        ahead: _Prefetch | None = None
+        try:
+            while True:
+                page = self._page(job_id, locator, max_records, ahead)
+                ahead = None
+                if pool is not None and page.next_locator is not None:
+                    ahead = _Prefetch(pool, self, job_id, page.next_locator, max_records)
+                yield page
+                total += page.rows_read
+                if page.next_locator is None:
+                    break
+                locator = page.next_locator
+        finally:
+            if ahead is not None:
+                ahead.discard()
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         if expected_total is not None and total != expected_total:
             raise BulkShortReadError(
                 f"Bulk API job {job_id} processed {expected_total} records but its results "
@@ -240,14 +264,92 @@ class BulkQueryClient:
             stream=True,
         )
 
-    def _page(self, job_id: str, locator: str | None, max_records: int | None) -> ResultPage:
+    def _page(
+        self,
+        job_id: str,
+        locator: str | None,
+        max_records: int | None,
+        prefetched: _Prefetch | None = None,
+    ) -> ResultPage:
         page = ResultPage(
             job_id=job_id, locator=locator, next_locator=None, header=[], expected_rows=None
         )
-        read = _PageRead(self, page, max_records)
+        download = prefetched.result() if prefetched is not None else None
+        read = _PageRead(self, page, max_records, download=download)
         read.open()
         page._rows = read.rows()
         return page
+
+
+@dataclass
+class _Download:
+    """A result page's headers and body, the body checked complete and saved to a file."""
+
+    headers: Mapping[str, str]
+    body: IO[bytes]
+    last_byte: bytes
+
+    def close(self) -> None:
+        """Delete the file."""
+        self.body.close()
+
+
+class _Prefetch:
+    """The download of one result page by a background thread (see the module docstring)."""
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        client: BulkQueryClient,
+        job_id: str,
+        locator: str,
+        max_records: int | None,
+    ) -> None:
+        """Start downloading the page at ``locator``."""
+        self.job_id, self.locator = job_id, locator
+        self._future: Future[_Download | None] = pool.submit(
+            self._download, client, job_id, locator, max_records
+        )
+
+    def result(self) -> _Download | None:
+        """The saved page, or None when the download failed (the page is requested again)."""
+        return self._future.result()
+
+    def discard(self) -> None:
+        """Drop the page (the caller stopped): its file is deleted once downloaded."""
+        if not self._future.cancel():
+            self._future.add_done_callback(_close_download)
+
+    @staticmethod
+    def _download(
+        client: BulkQueryClient, job_id: str, locator: str, max_records: int | None
+    ) -> _Download | None:
+        body = tempfile.TemporaryFile()  # noqa: SIM115 (closed once the page is read)
+        try:
+            response = client._get_page(job_id, locator, max_records)
+            try:
+                reader = BodyReader(response)
+                shutil.copyfileobj(reader, body, CHUNK_BYTES)
+                headers = CaseInsensitiveDict(response.headers)
+            finally:
+                response.close()
+        except Exception as exc:  # any failure: the page is requested again
+            body.close()
+            logger.debug(
+                "Bulk API job %s: prefetch of the page at locator %s failed (%s); it will be "
+                "requested again",
+                job_id,
+                locator,
+                type(exc).__name__,
+            )
+            return None
+        body.seek(0)
+        return _Download(headers, body, reader.last_byte)
+
+
+def _close_download(future: Future[_Download | None]) -> None:
+    if not future.cancelled() and (download := future.result()) is not None:
+        download.close()
 
 
 READ_ERRORS: tuple[type[Exception], ...] = (
@@ -268,6 +370,7 @@ class _PageRead:
         page: The page being read (``header``, ``next_locator`` and ``expected_rows`` are
             set by the first read that gets past the CSV header; later reads keep them).
         max_records: ``maxRecords`` of the request.
+        download: The page's body saved by a prefetch, used by the first read.
         attempt: Reads of the page so far.
         yielded: Rows of the page yielded to the caller (skipped by a new read).
     """
@@ -275,10 +378,12 @@ class _PageRead:
     client: BulkQueryClient
     page: ResultPage
     max_records: int | None
+    download: _Download | None = None
     attempt: int = 0
     yielded: int = 0
     _rows: Iterator[list[str]] = field(default_factory=lambda: iter(()), repr=False)
     _response: requests.Response | None = field(default=None, repr=False)
+    _saved: _Download | None = field(default=None, repr=False)
     _opened: bool = field(default=False, repr=False)
 
     def open(self) -> None:
@@ -327,12 +432,21 @@ class _PageRead:
 
     def _open_once(self) -> None:
         page = self.page
-        response = self.client._get_page(page.job_id, page.locator, self.max_records)
-        self._response = response
-        next_locator = response.headers.get(LOCATOR_HEADER) or END_LOCATOR
-        count = response.headers.get(RECORDS_HEADER)
+        headers: Mapping[str, str]
+        if self.download is not None:  # the first read of a prefetched page
+            download, self.download = self.download, None
+            self._saved = download
+            headers = download.headers
+            rows = _csv_rows(download.body, lambda: download.last_byte)
+        else:
+            response = self.client._get_page(page.job_id, page.locator, self.max_records)
+            self._response = response
+            headers = response.headers
+            body = BodyReader(response)
+            rows = _csv_rows(body, lambda: body.last_byte)
+        next_locator = headers.get(LOCATOR_HEADER) or END_LOCATOR
+        count = headers.get(RECORDS_HEADER)
         expected = int(count) if count and count.isdigit() else None
-        rows = _strict_rows(response)
         header = next(rows, [])
         if self._opened:
             if header != page.header:
@@ -360,6 +474,12 @@ class _PageRead:
         if self._response is not None:
             self._response.close()
             self._response = None
+        if self._saved is not None:
+            self._saved.close()
+            self._saved = None
+        if self.download is not None:  # never opened
+            self.download.close()
+            self.download = None
 
     def _failed(self, exc: Exception) -> None:
         """Log a read that broke off and let another be made, or raise a one-line error."""
@@ -394,11 +514,18 @@ MAX_FIELD_CHARS = 16 * 1024 * 1024
 """Largest CSV value accepted; the csv module's default (131,072) is a long text area's size."""
 
 
-def _strict_rows(response: requests.Response) -> Iterator[list[str]]:
+def _csv_rows(
+    body: IO[bytes] | io.RawIOBase, last_byte: Callable[[], bytes]
+) -> Iterator[list[str]]:
     """The CSV rows of a body (the header first), each yielded only once known complete.
 
     A row is held back until the next one has been parsed (so its line ending arrived) or
-    the body has ended, complete (:class:`BodyReader`) and with a line ending.
+    the body has ended, complete (:class:`BodyReader`, or a prefetched file it filled) and
+    with a line ending.
+
+    Args:
+        body: The decoded body: a :class:`BodyReader` or a prefetched page's file.
+        last_byte: The last byte of the body read so far.
 
     Raises:
         TruncatedBodyError: The body ended early, or without a final line ending.
@@ -406,15 +533,18 @@ def _strict_rows(response: requests.Response) -> Iterator[list[str]]:
     """
     if csv.field_size_limit() < MAX_FIELD_CHARS:
         csv.field_size_limit(MAX_FIELD_CHARS)
-    body = BodyReader(response)
-    text = io.TextIOWrapper(io.BufferedReader(body, CHUNK_BYTES), encoding="utf-8", newline="")
-    held: list[str] | None = None
-    for row in csv.reader(text, strict=True):
-        if held is not None:
-            yield held
-        held = row
-    if held is None:
-        return
-    if body.last_byte != b"\n":
-        raise TruncatedBodyError("the body ended inside a row (no final line ending)")
-    yield held
+    buffered = body if not isinstance(body, io.RawIOBase) else io.BufferedReader(body, CHUNK_BYTES)
+    text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
+    try:
+        held: list[str] | None = None
+        for row in csv.reader(text, strict=True):
+            if held is not None:
+                yield held
+            held = row
+        if held is None:
+            return
+        if last_byte() != b"\n":
+            raise TruncatedBodyError("the body ended inside a row (no final line ending)")
+        yield held
+    finally:
+        text.close()
