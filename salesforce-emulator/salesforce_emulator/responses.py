@@ -90,9 +90,13 @@ class Ctx:
             ) from exc
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    """A JSON answer (doubles written as Java writes them: ``2.5E7``, ``48000.0``)."""
-    return Response(json_text.dumps(body), status=status, mimetype="application/json")
+def json_response(body: Any, status: int = 200, *, find_floats: bool = True) -> Response:
+    """A JSON answer (doubles written as Java writes them: ``2.5E7``, ``48000.0``).
+
+    ``find_floats=False`` for a query page, whose doubles the renderer already marked.
+    """
+    text = json_text.dumps(body, find_floats=find_floats)
+    return Response(text, status=status, mimetype="application/json")
 
 
 def error_response(error: SalesforceApiError) -> Response:
@@ -368,7 +372,7 @@ def record_representation(api_name: str, record: dict[str, Any]) -> dict[str, An
     return {
         "apiName": api_name,
         "childRelationships": {},
-        "eTag": hashlib.md5(json.dumps(record).encode(), usedforsecurity=False).hexdigest(),
+        "eTag": hashlib.md5(json_text.dumps(record).encode(), usedforsecurity=False).hexdigest(),
         "fields": {
             name: {"displayValue": None, "value": value}
             for name, value in record.items()
@@ -456,13 +460,13 @@ def _run_query(ctx: Ctx, version: str, resource: str) -> Response:
         user_id=ctx.user_id,
         batch_size=_batch_size(ctx),
     )
-    return json_response(query_body(page, version))
+    return json_response(query_body(page, version), find_floats=False)
 
 
 def _next_page(ctx: Ctx, version: str, locator: str) -> Response:
     """Answer the page a ``nextRecordsUrl`` (``query/{locator}``) points at."""
     page = ctx.org.queries.more(locator, batch_size=_batch_size(ctx))
-    return json_response(query_body(page, version))
+    return json_response(query_body(page, version), find_floats=False)
 
 
 def query(ctx: Ctx, version: str) -> Response:

@@ -49,13 +49,17 @@ def describe_body(obj: ObjectDef, api_version: str) -> dict[str, object]:
 
 
 def query_records(page: QueryPage, api_version: str) -> list[dict[str, Any]]:
-    """The REST records of a page (an aggregate page is its one AggregateResult)."""
+    """The REST records of a page (an aggregate page is its one AggregateResult).
+
+    Doubles come as :class:`~salesforce_emulator.json_text.JavaDouble` (equal to their float).
+    """
     compiled = page.compiled
     if compiled is None:
         return []
     if compiled.is_aggregate:
         return [compiled.render_aggregate(row) for row in page.rows]
-    return [compiled.render_json(row, api_version) for row in page.rows]
+    render = compiled.renderer.json  # doubles as JavaDouble: answers skip the float search
+    return [render(row, api_version, wire=True) for row in page.rows]
 
 
 def query_body(page: QueryPage, api_version: str) -> dict[str, Any]:

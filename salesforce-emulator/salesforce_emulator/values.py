@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
 
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -96,6 +95,9 @@ def java_double(value: float) -> str:
     a plus sign (``2.5E7``, ``1.0E-4``). The digits are the shortest that read back as the same
     double (Python's ``repr`` digits).
     """
+    magnitude = abs(value)
+    if JAVA_PLAIN_MIN <= magnitude < JAVA_PLAIN_MAX:
+        return repr(value)  # Python's repr is plain with a ".0" in this range: Java's form
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -103,15 +105,10 @@ def java_double(value: float) -> str:
     sign = "-" if math.copysign(1.0, value) < 0 else ""
     if value == 0:
         return sign + "0.0"
-    magnitude = abs(value)
-    _sign, digit_tuple, exponent = Decimal(repr(magnitude)).as_tuple()
-    assert isinstance(exponent, int)  # finite
-    point = len(digit_tuple) + exponent  # digits before the decimal point
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    if JAVA_PLAIN_MIN <= magnitude < JAVA_PLAIN_MAX:
-        if point <= 0:
-            return f"{sign}0.{'0' * -point}{digits}"
-        if point >= len(digits):
-            return f"{sign}{digits}{'0' * (point - len(digits))}.0"
-        return f"{sign}{digits[:point]}.{digits[point:]}"
+    mantissa, _, exponent = repr(magnitude).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    all_digits = whole + fraction
+    digits = all_digits.lstrip("0")
+    point = len(whole) - (len(all_digits) - len(digits)) + (int(exponent) if exponent else 0)
+    digits = digits.rstrip("0") or "0"
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{point - 1}"

@@ -14,7 +14,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from salesforce_emulator.catalog import INTEGER_TYPES, NUMBER_TYPES, FieldDef
-from salesforce_emulator.json_text import dumps
+from salesforce_emulator.json_text import JavaDouble, dumps
 from salesforce_emulator.values import bulk_datetime, java_double
 
 Row = Sequence[object]
@@ -67,10 +67,22 @@ def _to_float(value: object) -> object:
     return float(value) if isinstance(value, int | float) else value
 
 
-def value_getter(field_def: FieldDef, index: int) -> Getter:
-    """A getter returning the JSON value of one column (booleans, numbers typed)."""
+def _wire_double(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return JavaDouble(float(value))
+
+
+def value_getter(field_def: FieldDef, index: int, *, wire: bool = False) -> Getter:
+    """A getter returning the JSON value of one column (booleans, numbers typed).
+
+    With ``wire``, doubles (``double``, ``currency``, ``percent``) come as :class:`JavaDouble`,
+    ready for an answer; otherwise as floats.
+    """
     if field_def.type == "boolean":
         return _boolean(index)
+    if wire and field_def.type in NUMBER_TYPES:
+        return _converted(index, _wire_double)
     if field_def.calculated and field_def.type in INTEGER_TYPES:
         return _converted(index, _to_int)
     if field_def.calculated and field_def.type in NUMBER_TYPES:
@@ -78,10 +90,10 @@ def value_getter(field_def: FieldDef, index: int) -> Getter:
     return itemgetter(index)
 
 
-def _compound_getter(leaf: Leaf) -> Getter:
+def _compound_getter(leaf: Leaf, *, wire: bool = False) -> Getter:
     """Compound value: an object of its components, or None when all of them are null."""
     parts = [
-        (key, value_getter(part, index) if index is not None else _none)
+        (key, value_getter(part, index, wire=wire) if index is not None else _none)
         for key, part, index in leaf.parts
     ]
 
@@ -96,10 +108,10 @@ def _none(_row: Row) -> object:
     return None
 
 
-def _leaf_getter(leaf: Leaf) -> Getter:
+def _leaf_getter(leaf: Leaf, wire: bool) -> Getter:
     if leaf.index is None:
-        return _compound_getter(leaf)
-    return value_getter(leaf.field, leaf.index)
+        return _compound_getter(leaf, wire=wire)
+    return value_getter(leaf.field, leaf.index, wire=wire)
 
 
 def _picker(indices: Sequence[int]) -> Callable[[Row], Sequence[object]]:
@@ -112,8 +124,8 @@ def _picker(indices: Sequence[int]) -> Callable[[Row], Sequence[object]]:
     return itemgetter(*indices)
 
 
-def _branch_getter(branch: Branch, base: str) -> Getter:
-    entries = _entries(branch.children, base)
+def _branch_getter(branch: Branch, base: str, wire: bool) -> Getter:
+    entries = _entries(branch.children, base, wire)
     id_index, type_index, type_name = branch.id_index, branch.type_index, branch.type_name
 
     def get(row: Row) -> object:
@@ -132,10 +144,11 @@ def _branch_getter(branch: Branch, base: str) -> Getter:
     return get
 
 
-def _entries(slots: Sequence[Leaf | Branch], base: str) -> list[tuple[str, Getter]]:
+def _entries(slots: Sequence[Leaf | Branch], base: str, wire: bool) -> list[tuple[str, Getter]]:
     """``(key, getter)`` per slot; a plain loop over these beats bulk dict updates here."""
     return [
-        (s.key, _leaf_getter(s) if isinstance(s, Leaf) else _branch_getter(s, base)) for s in slots
+        (s.key, _leaf_getter(s, wire) if isinstance(s, Leaf) else _branch_getter(s, base, wire))
+        for s in slots
     ]
 
 
@@ -224,19 +237,19 @@ class RowRenderer:
         self.slots = slots
         self.csv_header = [leaf.header for leaf in csv_leaves]
         self._csv = _CsvPlan(csv_leaves)
-        self._json_plans: dict[str, tuple[str, list[tuple[str, Getter]]]] = {}
+        self._json_plans: dict[tuple[str, bool], tuple[str, list[tuple[str, Getter]]]] = {}
 
-    def _plan(self, api_version: str) -> tuple[str, list[tuple[str, Getter]]]:
-        plan = self._json_plans.get(api_version)
+    def _plan(self, api_version: str, wire: bool) -> tuple[str, list[tuple[str, Getter]]]:
+        plan = self._json_plans.get((api_version, wire))
         if plan is None:
             base = f"/services/data/v{api_version.removeprefix('v')}/sobjects/"
-            plan = (f"{base}{self.object_name}/", _entries(self.slots, base))
-            self._json_plans[api_version] = plan
+            plan = (f"{base}{self.object_name}/", _entries(self.slots, base, wire))
+            self._json_plans[api_version, wire] = plan
         return plan
 
-    def json(self, row: Row, api_version: str) -> dict[str, object]:
-        """The REST record for a row."""
-        url, entries = self._plan(api_version)
+    def json(self, row: Row, api_version: str, *, wire: bool = False) -> dict[str, object]:
+        """The REST record for a row; ``wire``: doubles as :class:`JavaDouble` for an answer."""
+        url, entries = self._plan(api_version, wire)
         record: dict[str, object] = {
             "attributes": {"type": self.object_name, "url": f"{url}{row[1]}"}
         }
