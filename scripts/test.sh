@@ -10,4 +10,7 @@ mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 echo "== ruff check"; .venv/bin/ruff check .
 echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"; .venv/bin/pytest "$@"
+# pytest-xdist: most tests wait on subprocesses and HTTP rather than the CPU, so on a 2-core
+# machine 4 workers finish sooner than 2. PYTEST_WORKERS overrides (0: no workers); tests
+# that share files or ports of the checkout are one xdist_group (tests/conftest.py).
+echo "== pytest"; .venv/bin/pytest -n "${PYTEST_WORKERS:-4}" --dist loadgroup "$@"

@@ -1,4 +1,10 @@
-"""End-to-end fixtures: an embedded PostgreSQL (pgserver) and a clean plugin environment."""
+"""End-to-end fixtures: an embedded PostgreSQL (pgserver) and a clean plugin environment.
+
+Under pytest-xdist (``scripts/test.sh`` runs ``-n``) every worker is a process of its own:
+``postgres`` is one server per worker (its data directory is under the worker's own
+``tmp_path_factory`` base), the emulator fixtures serve on ephemeral ports per process. The
+tests that use the checkout itself are grouped on one worker by the root ``conftest.py``.
+"""
 
 from __future__ import annotations
 

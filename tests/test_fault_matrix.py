@@ -15,6 +15,7 @@ Each case adds a row to ``bench/results/fault_matrix.json`` (counts per case).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 from collections import Counter
@@ -34,11 +35,39 @@ SLOW = 4.0
 """Seconds the emulator holds a request: longer than the plugins' ``request_timeout``."""
 
 
+def case_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return str(row.get("plugin")), str(row.get("path")), str(row.get("fault"))
+
+
+def all_case_keys() -> set[tuple[str, str, str]]:
+    """Every case of this module (rows of cases that no longer exist are dropped)."""
+    tap = {*TRANSIENT_TAP_FAULTS, "truncate_never_clears"}
+    target = {*TRANSIENT_TARGET_FAULTS, "lock_error_never_clears"}
+    return {("tap", p, f) for p in TAP_PATHS for f in tap} | {
+        ("target", p, f) for p in TARGET_PATHS for f in target
+    }
+
+
 @pytest.fixture(scope="module", autouse=True)
 def matrix_report() -> Iterator[None]:
+    """Merge this process's rows into the report, under a lock.
+
+    Under pytest-xdist the cases run in several processes, each with its own ``ROWS``: each
+    merges its rows (a case run again replaces its row), sorted, so the file is the same
+    whatever the worker count.
+    """
     yield
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(ROWS, indent=1))
+    with (RESULTS.parent / ".fault_matrix.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+        except json.JSONDecodeError:
+            earlier = []
+        valid = all_case_keys()
+        merged = {case_key(r): r for r in earlier if case_key(r) in valid}
+        merged.update({case_key(r): r for r in ROWS})
+        RESULTS.write_text(json.dumps([merged[k] for k in sorted(merged)], indent=1))
 
 
 def run(plugin: str, config: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:

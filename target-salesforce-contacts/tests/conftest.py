@@ -7,7 +7,12 @@ from tsc_support import shared_emulator, stop_shared
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start the shared emulator: the standard test class is built while tests are collected."""
+    """Start the shared emulator: the standard test class is built while tests are collected.
+
+    Not in the pytest-xdist controller (``-n``): it collects nothing; each worker starts its own.
+    """
+    if config.getoption("numprocesses", default=None) and not hasattr(config, "workerinput"):
+        return
     shared_emulator()
 
 
