@@ -280,6 +280,7 @@ class AccountLinker:
                 sobject=ACCOUNT,
                 field=self.match_field,
                 values=keys,
+                parallel=self.api.parallel,
                 url_prefix_bytes=prefix,
             )
         reject = self.settings.account_on_multiple_matches is AccountAmbiguity.REJECT

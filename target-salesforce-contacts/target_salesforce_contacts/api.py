@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from salesforce_common import SalesforceSession, TransientError
 from salesforce_common.api_limits import COLLECTION_RECORDS
+from salesforce_common.bodies import ACCEPT_GZIP
 from salesforce_common.bulk import BulkIngestClient
 
 from target_salesforce_contacts.matching import find_contacts
@@ -19,6 +20,10 @@ COLLECTION_LIMIT = COLLECTION_RECORDS
 """Records per sObject collection call."""
 
 DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
+TOKEN_ALLOWANCE = 256
+"""Bytes kept for an access token longer than the current one (a re-login may issue one)."""
+REQUEST_LINE = len("GET  HTTP/1.1\r\n") + len("\r\n")
+"""The request line around the URI, and the blank line ending the headers."""
 
 
 def decoded(response: requests.Response) -> Any:
@@ -55,6 +60,7 @@ class ContactsApi:
         *,
         allow_duplicate_save: bool = False,
         sleep: Callable[[float], None] = time.sleep,
+        parallel: int = 1,
     ) -> None:
         """Wrap a session.
 
@@ -63,9 +69,11 @@ class ContactsApi:
             allow_duplicate_save: Send ``Sforce-Duplicate-Rule-Header: allowSave=true`` on
                 writes.
             sleep: Waits between repeated reads (replaceable in tests).
+            parallel: Most lookups and collection calls in flight at once.
         """
         self.session = session
         self.sleep = sleep
+        self.parallel = max(1, parallel)
         self.write_headers = (
             {DUPLICATE_RULE_HEADER: "allowSave=true"} if allow_duplicate_save else {}
         )
@@ -98,8 +106,26 @@ class ContactsApi:
 
     @property
     def query_url_prefix_bytes(self) -> int:
-        """Length of the query URL before the encoded statement."""
-        return len(f"{self.session.base_url}/query?q=".encode())
+        """Bytes of a ``GET query?q=`` request besides the encoded statement.
+
+        Salesforce limits the URI plus the headers (``MAX_URI_BYTES``): this counts the URL
+        before the statement, the request line around it, and the headers as sent (the
+        session's, ``Host``, ``Accept-Encoding`` and ``Authorization`` with room for a longer
+        token), rather than a fixed allowance, so the lookups pack as many emails as fit.
+        """
+        session = self.session
+        url = f"{session.base_url}/query?q="
+        headers: dict[str, str] = {
+            **{str(k): str(v) for k, v in session.http.headers.items()},
+            **ACCEPT_GZIP,
+            "Host": urlsplit(url).netloc,
+        }
+        auth_headers = getattr(session.flow, "auth_headers", None) or {}
+        headers.update({str(k): str(v) for k, v in auth_headers.items()})
+        token = session.flow.access_token or ""
+        headers.setdefault("Authorization", f"Bearer {token}")
+        header_bytes = sum(len(f"{k}: {v}\r\n".encode()) for k, v in headers.items())
+        return len(url.encode()) + REQUEST_LINE + header_bytes + TOKEN_ALLOWANCE
 
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
         """Run a query (all pages).
@@ -136,8 +162,13 @@ class ContactsApi:
         """
         if not emails:
             return {}
-        prefix = len(f"{self.session.base_url}/query?q=".encode())
-        return find_contacts(self.query, emails, fields, url_prefix_bytes=prefix)
+        return find_contacts(
+            self.query,
+            emails,
+            fields,
+            url_prefix_bytes=self.query_url_prefix_bytes,
+            parallel=self.parallel,
+        )
 
     def upsert(
         self, external_id_field: str, records: Sequence[Mapping[str, Any]]

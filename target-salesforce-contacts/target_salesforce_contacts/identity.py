@@ -143,6 +143,7 @@ class ContactFinder:
             field=key,
             values=values.values(),
             fields=[EMAIL, *fields],
+            parallel=self.api.parallel,
             url_prefix_bytes=self.api.query_url_prefix_bytes,
         )
         return {

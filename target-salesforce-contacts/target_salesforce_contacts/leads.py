@@ -110,6 +110,7 @@ class LeadChecker:
             fields=lead_fields,
             where="IsConverted = false",
             key=email_key,
+            parallel=self.api.parallel,
             url_prefix_bytes=self.api.query_url_prefix_bytes,
         )
         for item in items:

@@ -7,13 +7,14 @@ domain: every lookup is one SOQL statement per chunk of keys, literals escaped b
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote_plus
 
 from salesforce_common.api_limits import (
-    HEADER_ALLOWANCE,
     MAX_LITERAL_CHARS,
     MAX_SOQL_CHARS,
     MAX_URI_BYTES,
@@ -27,10 +28,59 @@ ALWAYS_SELECTED = ("Id", "Email")
 
 _SEPARATOR = ", "
 
+_ESCAPED = re.compile(r"[\\'\n\r\t\x08\x0c]")
+"""Characters ``quote_string`` escapes (a value without any is quoted as is)."""
+_URL_ESCAPED = re.compile(r"[^A-Za-z0-9_.~ -]")
+"""ASCII characters ``quote_plus`` percent-encodes (three bytes each; a space becomes ``+``)."""
+
+Query = Callable[[str], Iterable[dict[str, Any]]]
+"""Runs one SOQL statement and yields its records (all pages)."""
+
 
 def _encoded_length(text: str) -> int:
-    """Bytes ``text`` takes as a URL-encoded query parameter value."""
+    """Bytes ``text`` takes as a URL-encoded query parameter value (``quote_plus``)."""
+    if text.isascii():
+        return len(text) + 2 * len(_URL_ESCAPED.findall(text))
     return len(quote_plus(text, safe=""))
+
+
+def _quote(value: str) -> str:
+    """``quote_string(value)``, without its per-character work for values needing no escape."""
+    if _ESCAPED.search(value) is None:
+        return f"'{value}'"
+    return quote_string(value)
+
+
+def run_statements(
+    query: Query, statements: Iterable[str], parallel: int = 1
+) -> Iterator[list[dict[str, Any]]]:
+    """Each statement's records, in the statements' order, up to ``parallel`` sent at once.
+
+    Lookups are reads, so running them side by side changes nothing but the wall time; the
+    results are still consumed in statement order, and the first failure is raised (the
+    statements not yet started are not sent).
+
+    Args:
+        query: Runs one statement (all pages).
+        statements: The statements.
+        parallel: Most statements in flight at once (1: one after another).
+
+    Yields:
+        The records of each statement, in order.
+    """
+    todo = list(statements)
+    if parallel <= 1 or len(todo) <= 1:
+        for statement in todo:
+            yield list(query(statement))
+        return
+    with ThreadPoolExecutor(max_workers=min(parallel, len(todo))) as pool:
+        futures = [pool.submit(lambda s: list(query(s)), s) for s in todo]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def in_queries(
@@ -38,9 +88,9 @@ def in_queries(
     values: Iterable[str],
     *,
     url_prefix_bytes: int,
-    max_uri_bytes: int = MAX_URI_BYTES - HEADER_ALLOWANCE,
+    max_uri_bytes: int = MAX_URI_BYTES,
     max_soql_chars: int = MAX_SOQL_CHARS,
-    term: Callable[[str], str] = quote_string,
+    term: Callable[[str], str] = _quote,
     separator: str = _SEPARATOR,
 ) -> Iterator[str]:
     """Split ``head IN (v1, v2, ...)`` into statements that fit Salesforce's limits.
@@ -51,9 +101,10 @@ def in_queries(
     Args:
         head: The statement up to the opening parenthesis: ``SELECT ... WHERE Email IN (``.
         values: The values to match.
-        url_prefix_bytes: Length of the URL before the encoded statement
-            (``https://host/services/data/vNN.N/query?q=``).
-        max_uri_bytes: URI budget (limit minus the allowance for headers).
+        url_prefix_bytes: Bytes of the request besides the encoded statement: the URL before
+            it (``https://host/services/data/vNN.N/query?q=``), the request line and the
+            headers (:attr:`ContactsApi.query_url_prefix_bytes`).
+        max_uri_bytes: Salesforce's limit on the URI plus the headers.
         max_soql_chars: SOQL length limit.
         term: Prints one value as a term of the list (default: the quoted literal).
         separator: Between terms (default ``", "``; ``" OR "`` for ``LIKE`` terms).
@@ -66,18 +117,27 @@ def in_queries(
         max_uri_bytes - url_prefix_bytes - _encoded_length(head) - _encoded_length(tail),
         max_soql_chars - len(head) - len(tail),
     )
-    literals = [term(v) for v in values if len(quote_string(v)) - 2 <= MAX_LITERAL_CHARS]
-    literals = [
-        lit for lit in literals if _encoded_length(lit) <= budget[0] and len(lit) <= budget[1]
-    ]
+    sized: list[tuple[str, int, int]] = []
+    for value in values:
+        if term is _quote:
+            literal = _quote(value)
+            if len(literal) - 2 > MAX_LITERAL_CHARS:
+                continue
+        elif len(_quote(value)) - 2 > MAX_LITERAL_CHARS:
+            continue
+        else:
+            literal = term(value)
+        size = (literal, _encoded_length(literal), len(literal))
+        if size[1] <= budget[0] and size[2] <= budget[1]:
+            sized.append(size)
     groups = pack(
-        literals,
-        cost=lambda literal: (_encoded_length(literal), len(literal)),
+        sized,
+        cost=lambda item: item[1:],
         budget=budget,
         separator=(_encoded_length(separator), len(separator)),
     )
     for group in groups:
-        yield head + separator.join(group) + tail
+        yield head + separator.join(item[0] for item in group) + tail
 
 
 def lookup_statements(
@@ -100,11 +160,12 @@ def lookup_statements(
 
 
 def find_contacts(
-    query: Callable[[str], Iterable[dict[str, Any]]],
+    query: Query,
     emails: Sequence[str],
     fields: Iterable[str],
     *,
     url_prefix_bytes: int,
+    parallel: int = 1,
 ) -> dict[str, list[dict[str, Any]]]:
     """Existing Contacts by email key, oldest first (CreatedDate, then Id).
 
@@ -112,7 +173,8 @@ def find_contacts(
         query: Runs one SOQL statement and yields its records (all pages).
         emails: Emails to look up.
         fields: Contact fields to read.
-        url_prefix_bytes: Length of the query URL before the statement.
+        url_prefix_bytes: Bytes of the query request besides the statement.
+        parallel: Most lookups in flight at once.
 
     Returns:
         Email key -> matching Contacts (keys without a match are absent).
@@ -120,8 +182,9 @@ def find_contacts(
     wanted = {email_key(e) for e in emails}
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     seen: set[str] = set()
-    for statement in lookup_statements(sorted(wanted), fields, url_prefix_bytes=url_prefix_bytes):
-        for contact in query(statement):
+    statements = lookup_statements(sorted(wanted), fields, url_prefix_bytes=url_prefix_bytes)
+    for records in run_statements(query, statements, parallel):
+        for contact in records:
             key = email_key(str(contact.get("Email") or ""))
             if key in wanted and contact["Id"] not in seen:
                 seen.add(contact["Id"])
@@ -144,7 +207,7 @@ def value_key(value: Any) -> str:
 
 
 def find_records(
-    query: Callable[[str], Iterable[dict[str, Any]]],
+    query: Query,
     *,
     sobject: str,
     field: str,
@@ -153,6 +216,7 @@ def find_records(
     where: str = "",
     key: Callable[[Any], str] = value_key,
     url_prefix_bytes: int,
+    parallel: int = 1,
 ) -> dict[str, list[dict[str, Any]]]:
     """Records of ``sobject`` whose ``field`` is one of ``values``, by key, oldest first.
 
@@ -167,7 +231,8 @@ def find_records(
         fields: Other fields to read.
         where: A condition ANDed before the ``IN`` (``IsConverted = false``).
         key: Folds a value (sent and found) into its matching key.
-        url_prefix_bytes: Length of the query URL before the statement.
+        url_prefix_bytes: Bytes of the query request besides the statement.
+        parallel: Most lookups in flight at once.
 
     Returns:
         Key -> matching records (keys without a match are absent).
@@ -181,8 +246,8 @@ def find_records(
     statements = in_queries(
         head, sorted(wanted.values(), key=key), url_prefix_bytes=url_prefix_bytes
     )
-    for statement in statements:
-        for row in query(statement):
+    for rows in run_statements(query, statements, parallel):
+        for row in rows:
             if row.get(field) is None:
                 continue
             found_key = key(row[field])

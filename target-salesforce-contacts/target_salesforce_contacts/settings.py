@@ -14,6 +14,10 @@ from singer_sdk import typing as th
 DEFAULT_REJECTS_PATH = "contacts-rejects.jsonl"
 DEFAULT_PLAN_PATH = "contacts-plan.jsonl"
 DEFAULT_BULK_THRESHOLD = 2000
+DEFAULT_MAX_PARALLEL_REQUESTS = 4
+MAX_PARALLEL_REQUESTS = 20
+"""Upper bound of ``max_parallel_requests``: under Salesforce's 25 concurrent long-running
+requests per org, leaving room for other clients of the org."""
 DEFAULT_BATCH_SIZE_ROWS = 10_000
 DEFAULT_BACKOFF_BASE_SECONDS = 1.0
 DEFAULT_JOURNAL_NAME = "contacts-journal.json"
@@ -197,6 +201,17 @@ TARGET_SETTINGS = th.PropertiesList(
             "2.0 ingest job instead of sObject collections (200 records per call). Batches "
             "with creates use one ingest job whatever their size (unless "
             "`external_id_field` is set)."
+        ),
+    ),
+    th.Property(
+        "max_parallel_requests",
+        th.IntegerType(minimum=1, maximum=MAX_PARALLEL_REQUESTS),
+        default=DEFAULT_MAX_PARALLEL_REQUESTS,
+        description=(
+            "Most lookups (`... IN (...)` queries) and sObject collection calls (200 records "
+            "each) the target sends at once. Salesforce allows 25 concurrent long-running "
+            "requests per org; 1 sends them one after another. With `max_api_calls` set, "
+            "requests are sent one at a time so that the cap is exact."
         ),
     ),
     th.Property(
@@ -432,6 +447,7 @@ class TargetSettings:
     external_id_field: str | None = None
     journal_path: Path = Path(DEFAULT_JOURNAL_NAME)
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD
+    max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS
     bulk_job_timeout_seconds: float = DEFAULT_BULK_JOB_TIMEOUT_SECONDS
     dry_run: bool = False
     plan_path: Path = Path(DEFAULT_PLAN_PATH)
@@ -519,6 +535,9 @@ class TargetSettings:
             external_id_field=(config.get("external_id_field") or "").strip() or None,
             journal_path=journal_path,
             bulk_threshold=int(config.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
+            max_parallel_requests=int(
+                config.get("max_parallel_requests", DEFAULT_MAX_PARALLEL_REQUESTS)
+            ),
             bulk_job_timeout_seconds=float(
                 config.get("bulk_job_timeout_seconds", DEFAULT_BULK_JOB_TIMEOUT_SECONDS)
             ),

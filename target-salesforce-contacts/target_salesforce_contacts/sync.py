@@ -91,7 +91,11 @@ class ContactSync:
         install_log_redaction(
             self.session.secrets, [logger, logging.getLogger("target_salesforce_contacts")]
         )
-        self.api = ContactsApi(self.session, allow_duplicate_save=settings.allow_duplicate_save)
+        self.api = ContactsApi(
+            self.session,
+            allow_duplicate_save=settings.allow_duplicate_save,
+            parallel=1 if settings.max_api_calls is not None else settings.max_parallel_requests,
+        )
         self.stats = RunStats()
         self.state = StateKeeper(write_state)
         self.run_id = uuid.uuid4().hex[:12]

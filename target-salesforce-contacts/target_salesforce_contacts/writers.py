@@ -25,6 +25,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -176,24 +177,16 @@ class CollectionsWriter:
             cause = Cause()
             creates = [op for op in pending if op.is_create]
             updates = [op for op in pending if not op.is_create]
-            for chunk in chunked(creates, COLLECTION_LIMIT):
-                try:
-                    results = self.api.upsert(str(self.external_id), [op.payload for op in chunk])
-                except TransientError as exc:
-                    cause.call(exc)
+            chunks = [
+                *((chunk, True) for chunk in chunked(creates, COLLECTION_LIMIT)),
+                *((chunk, False) for chunk in chunked(updates, COLLECTION_LIMIT)),
+            ]
+            for (chunk, _), answer in zip(chunks, self._send_all(chunks), strict=True):
+                if isinstance(answer, TransientError):
+                    cause.call(answer)
                     retry.extend(chunk)
                     continue
-                retry += self._settle(chunk, results, report, cause, resent)
-            for chunk in chunked(updates, COLLECTION_LIMIT):
-                try:
-                    results = self.api.update(
-                        [(str(op.contact_id), op.payload) for op in chunk], self.sobject
-                    )
-                except TransientError as exc:
-                    cause.call(exc)
-                    retry.extend(chunk)
-                    continue
-                retry += self._settle(chunk, results, report, cause, resent)
+                retry += self._settle(chunk, answer, report, cause, resent)
             if not retry:
                 return
             attempt += 1
@@ -209,6 +202,41 @@ class CollectionsWriter:
             self.wait(attempt)
             resent.update(id(op) for op in retry)
             pending = retry
+
+    def _send(self, chunk: Sequence[WriteOp], creates: bool) -> list[dict[str, Any]]:
+        """One collections call: the external-ID upsert of creates, or an update."""
+        if creates:
+            return self.api.upsert(str(self.external_id), [op.payload for op in chunk])
+        return self.api.update([(str(op.contact_id), op.payload) for op in chunk], self.sobject)
+
+    def _send_all(
+        self, chunks: Sequence[tuple[Sequence[WriteOp], bool]]
+    ) -> Iterator[list[dict[str, Any]] | TransientError]:
+        """Each chunk's results (or its transient failure), in order, ``api.parallel`` at once.
+
+        Only the calls run side by side; results are settled by the caller, in chunk order,
+        on its own thread. Both kinds of call are safe to resend, so calls still in flight
+        when another fails for good (the run stops) are simply sent again by the rerun.
+        """
+
+        def send(item: tuple[Sequence[WriteOp], bool]) -> list[dict[str, Any]] | TransientError:
+            try:
+                return self._send(*item)
+            except TransientError as exc:
+                return exc
+
+        workers = min(self.api.parallel, len(chunks))
+        if workers <= 1:
+            yield from map(send, chunks)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(send, item) for item in chunks]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def _transient(self, outcome: Outcome) -> bool:
         if outcome.code in TRANSIENT_RECORD_CODES:

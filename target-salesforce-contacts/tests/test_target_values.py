@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from decimal import Decimal
 from urllib.parse import quote_plus
 
@@ -118,10 +119,21 @@ def test_chunks_fit_the_uri_and_soql_limits_and_keep_every_value():
     assert len(statements) > 1
     seen = []
     for statement in statements:
-        assert prefix + len(quote_plus(statement, safe="")) + 2048 <= MAX_URI_BYTES
+        assert prefix + len(quote_plus(statement, safe="")) <= MAX_URI_BYTES
         assert len(statement) <= MAX_SOQL_CHARS
         seen += statement.split("IN (", 1)[1].rstrip(")").split(", ")
     assert seen == [soql_literal(e) for e in emails]
+
+
+def test_chunks_are_full_up_to_the_uri_limit():
+    """No statement could take the next email: the packing leaves no lookup to spare."""
+    emails = [f"person{n:06d}@c{n % 50:02d}.bench.example.com" for n in range(4000)]
+    prefix = 700
+    statements = lookup_statements(emails, ["FirstName"], url_prefix_bytes=prefix)
+    for statement, following in itertools.pairwise(statements):
+        next_literal = following.split("IN (", 1)[1].split(", ", 1)[0].rstrip(")")
+        longer = statement[:-1] + ", " + next_literal + ")"
+        assert prefix + len(quote_plus(longer, safe="")) > MAX_URI_BYTES
 
 
 def test_chunks_respect_the_soql_length_when_it_binds_first():
