@@ -30,7 +30,7 @@ def draw(path: Path, results: Sequence[Measured]) -> None:
         by_label = {_label(m): m for m in results if m.rows == size and m.records}
         positions = [n + index * height for n, label in enumerate(labels) if label in by_label]
         chosen = [by_label[label] for label in labels if label in by_label]
-        name = f"{size:,} rows" if size else "small org / 10,000 target records"
+        name = f"{size:,} rows" if size else "small org: default tables, target"
         cpu_axis.barh(positions, [m.records_per_cpu_s for m in chosen], height, label=name)
         wall_axis.barh(positions, [m.wall_s for m in chosen], height, label=name)
     cpu_axis.set_yticks([n + 0.4 - height / 2 for n in range(len(labels))], labels, fontsize=7)
