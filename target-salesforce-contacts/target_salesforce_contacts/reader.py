@@ -11,12 +11,14 @@ a SCHEMA is ignored with a warning, as this target ignores ACTIVATE_VERSION anyw
 
 from __future__ import annotations
 
+import decimal
 import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from typing import IO, Any
 
+import msgspec
 from singer_sdk.io_base import SingerMessageType, SingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
@@ -38,6 +40,34 @@ REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = {
 NEEDS_SCHEMA = frozenset({SingerMessageType.RECORD, SingerMessageType.BATCH})
 """Message types that are an error before their stream's SCHEMA."""
 BEFORE_SCHEMA = " before its SCHEMA"
+
+
+_DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
+"""Decodes a line as the SDK does (numbers with a fraction or exponent as ``Decimal``)."""
+
+
+def decode_line(line: str) -> Any:
+    """One input line, decoded by msgspec; the SDK's decoder for what msgspec refuses.
+
+    msgspec is several times faster per line and yields the same values (``Decimal`` for
+    numbers with a fraction or exponent). It is stricter on a few inputs ``json`` accepts
+    (``NaN``, lone surrogates), and its errors differ: those lines go to the SDK's
+    ``deserialize_json``, which decodes them or raises the ``JSONDecodeError`` the reader
+    reports.
+
+    Args:
+        line: One line of input.
+
+    Returns:
+        The decoded JSON value.
+
+    Raises:
+        json.JSONDecodeError: The line is not valid JSON.
+    """
+    try:
+        return _DECODER.decode(line)
+    except msgspec.DecodeError:
+        return deserialize_json(line)
 
 
 class CheckedSingerReader(SingerReader):
@@ -94,7 +124,7 @@ class CheckedSingerReader(SingerReader):
     ) -> tuple[str, str | None]:
         """Check and hand on one line: (its type, what is wrong with it or None)."""
         try:
-            message = deserialize_json(line)
+            message = decode_line(line)
         except json.JSONDecodeError as exc:
             cut = " (the line looks cut short)" if exc.pos >= len(line.rstrip()) else ""
             return "", f"is not valid JSON: {exc.msg} at column {exc.colno}{cut}"

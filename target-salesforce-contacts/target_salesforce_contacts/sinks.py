@@ -53,6 +53,8 @@ class ContactsSink(RawRecordsSink):
             raise TypeError(f"{type(self).__name__} needs a target with a `sync` (ContactSync)")
         self.sync = target.sync
         self.owner = target
+        self._keep_sdc: bool | None = None
+        """``include_sdc_metadata_properties``, read once (the SDK asks it for every record)."""
         _ = self.sync.mapping
         super().__init__(target, stream_name, schema, key_properties)
         streams = self.sync.settings.streams
@@ -105,7 +107,11 @@ class ContactsSink(RawRecordsSink):
         Returns:
             True with ``sync_deletes`` or ``add_record_metadata``.
         """
-        return self.sync.settings.sync_deletes or bool(super().include_sdc_metadata_properties)
+        keep = self._keep_sdc
+        if keep is None:
+            keep = self.sync.settings.sync_deletes or bool(super().include_sdc_metadata_properties)
+            self._keep_sdc = keep
+        return keep
 
     @override
     def activate_version(self, new_version: int) -> None:
