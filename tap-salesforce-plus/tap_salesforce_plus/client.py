@@ -7,7 +7,7 @@ before the SDK sees them (a page cut short is requested again).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -20,7 +20,6 @@ from tap_salesforce_plus.sdk_compat import BookmarkHook
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterable
 
     from salesforce_common import SalesforceSession
     from singer_sdk import Tap
@@ -212,13 +211,20 @@ class SalesforceStream(BookmarkHook):
         return func
 
     @override
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        """The page's records, exactly as Salesforce sent them.
+    def parse_response(self, response: requests.Response) -> Iterator[dict[str, Any]]:
+        """The page's records, exactly as Salesforce sent them, each let go once yielded.
+
+        The records are taken out of the decoded page (which keeps ``nextRecordsUrl`` for the
+        paginator), so a page's records are freed as they are written: memory holds about one
+        page, not two, while the next one is decoded.
 
         Args:
             response: A query page.
 
-        Returns:
+        Yields:
             The records (decimals kept exact).
         """
-        return list(self.page_body(response).get("records") or [])
+        records = self.page_body(response).pop("records", None) or []
+        records.reverse()
+        while records:
+            yield records.pop()

@@ -181,10 +181,10 @@ class SoqlStream(SalesforceStream):
         return {"q": self._reader.soql}
 
     @override
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+    def parse_response(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         """The page's records, ``attributes`` dropped and datetimes normalised at every level."""
         normalize = self._normalize
-        return [normalize(record) for record in super().parse_response(response)]
+        return map(normalize, super().parse_response(response))
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
