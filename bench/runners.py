@@ -26,6 +26,18 @@ from salesforce_emulator.models.org import DEMO
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def plugin_command(kind: str, name: str) -> Path:
+    """The plugin as users run it: from its own Meltano-installed venv, else the workspace's.
+
+    The workspace venv also holds the dev tools (numpy among them, which singer-sdk's joblib
+    then imports), which would inflate the plugin's start-up CPU and peak RSS.
+    """
+    own = ROOT / ".meltano" / kind / name / "venv" / "bin" / name
+    return own if own.exists() else VENV_BIN / name
+
+
 TARGET_POSTGRES = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin"
 API_VERSION = "64.0"
 OBJECT = "Account"
@@ -114,7 +126,11 @@ def _tap_config(org: Org, api_type: str) -> Path:
 
 def tap_plus(org: Org, api_type: str) -> Measured:
     """tap-salesforce-plus on the Account table, output dropped (``rest`` or ``bulk``)."""
-    command = [VENV_BIN / "tap-salesforce-plus", "--config", _tap_config(org, api_type)]
+    command = [
+        plugin_command("extractors", "tap-salesforce-plus"),
+        "--config",
+        _tap_config(org, api_type),
+    ]
     path = {"rest": "REST", "bulk": "Bulk 2.0"}[api_type] + " -> /dev/null"
     return counted(
         org,
@@ -126,7 +142,11 @@ def tap_plus(org: Org, api_type: str) -> Measured:
 
 def tap_plus_into_postgres(org: Org, api_type: str, target_config: dict[str, Any]) -> Measured:
     """tap-salesforce-plus piped into the Meltano-installed target-postgres."""
-    tap = [VENV_BIN / "tap-salesforce-plus", "--config", _tap_config(org, api_type)]
+    tap = [
+        plugin_command("extractors", "tap-salesforce-plus"),
+        "--config",
+        _tap_config(org, api_type),
+    ]
     schema = f"bench_{api_type}_{org.rows}"
     config = org.write_json(
         f"pg-{api_type}.json", {**target_config, "default_target_schema": schema}
@@ -280,7 +300,7 @@ def default_tables(org: Org) -> Measured:
     config = org.write_json(
         "tap-default.json", {"domain": org.url, "access_token": DEMO.access_token}
     )
-    command = [VENV_BIN / "tap-salesforce-plus", "--config", config]
+    command = [plugin_command("extractors", "tap-salesforce-plus"), "--config", config]
     return counted(
         org,
         "tap-salesforce-plus",
@@ -294,7 +314,7 @@ def target(org: Org, input_path: Path, records: int) -> Measured:
     config = org.write_json(
         "target.json", {**demo_config(org.url), "rejects_path": str(org.workdir / "rejects.jsonl")}
     )
-    command = [VENV_BIN / "target-salesforce-contacts", "--config", config]
+    command = [plugin_command("loaders", "target-salesforce-contacts"), "--config", config]
     result = counted(
         org,
         "target-salesforce-contacts",
