@@ -210,8 +210,9 @@ TARGET_SETTINGS = th.PropertiesList(
         description=(
             "Most lookups (`... IN (...)` queries) and sObject collection calls (200 records "
             "each) the target sends at once. Salesforce allows 25 concurrent long-running "
-            "requests per org; 1 sends them one after another. With `max_api_calls` set, "
-            "requests are sent one at a time so that the cap is exact."
+            "requests per org; 1 sends them one after another. With `max_api_calls` or "
+            "`max_api_usage_percent` set, requests are sent one at a time so that the cap is "
+            "exact."
         ),
     ),
     th.Property(

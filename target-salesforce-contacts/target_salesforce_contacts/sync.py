@@ -94,7 +94,11 @@ class ContactSync:
         self.api = ContactsApi(
             self.session,
             allow_duplicate_save=settings.allow_duplicate_save,
-            parallel=1 if settings.max_api_calls is not None else settings.max_parallel_requests,
+            parallel=(
+                1
+                if settings.max_api_calls is not None or settings.max_api_usage_percent is not None
+                else settings.max_parallel_requests
+            ),
         )
         self.stats = RunStats()
         self.state = StateKeeper(write_state)

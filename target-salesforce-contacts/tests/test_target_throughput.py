@@ -162,8 +162,12 @@ def test_parallel_lookups_find_what_serial_ones_find(emulator, tmp_path):
     assert found[1] == found[4] == (1500, 1500, found[1][2])
 
 
-def test_max_api_calls_sends_one_request_at_a_time(emulator, tmp_path):
-    config = target_config(emulator, tmp_path, max_parallel_requests=8, max_api_calls=1000)
+@pytest.mark.parametrize(
+    ("cap", "parallel"),
+    [({}, 8), ({"max_api_calls": 1000}, 1), ({"max_api_usage_percent": 90}, 1)],
+)
+def test_a_quota_cap_sends_one_request_at_a_time(emulator, tmp_path, cap, parallel):
+    config = target_config(emulator, tmp_path, max_parallel_requests=8, **cap)
     run = run_target(config, [schema(), record(person(1, "cap-par.io"))])
     assert run.error is None
-    assert run.target.sync.api.parallel == 1
+    assert run.target.sync.api.parallel == parallel
