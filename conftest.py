@@ -1,12 +1,14 @@
 """Root pytest configuration: the emulator's fixtures, and test groups for pytest-xdist.
 
 ``scripts/test.sh`` runs pytest with ``-n`` workers and ``--dist loadgroup``: tests are handed
-to worker processes one by one, except those of one ``xdist_group``, which run on one worker,
-one after another. Each worker has its own emulators (ephemeral ports), PostgreSQL (under its
-own ``tmp_path_factory`` base) and module-scoped fixtures.
+to worker processes one by one, except those of one group (``test_group`` below), which run
+on one worker, one after another. Each worker has its own emulators (ephemeral ports),
+PostgreSQL (under its own ``tmp_path_factory`` base) and module-scoped fixtures.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -34,20 +36,35 @@ WHOLE_MODULES = (
     "tap-salesforce-plus/tests/test_tap_cli.py",
     "tap-salesforce-plus/tests/test_tap_reports_emulator.py",
 )
-"""Modules whose expensive module-scoped fixture should run once, not once per worker."""
+"""Modules whose expensive module-scoped fixture should run once, not once per worker.
+
+Add a test or module here when it shares something across processes or when its module
+fixture is expensive (an ``xdist_group`` mark alone is ignored: see the scheduler below).
+"""
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put the tests of ``CHECKOUT_TESTS`` and of ``WHOLE_MODULES`` in xdist groups.
+def test_group(nodeid: str) -> str | None:
+    """The group a test runs in with others on one worker, or None (any worker)."""
+    if nodeid.startswith(CHECKOUT_TESTS):
+        return CHECKOUT_GROUP
+    module = nodeid.split("::", 1)[0]
+    return module if module in WHOLE_MODULES else None
 
-    Another test that uses the checkout's files or ports can be marked
-    ``@pytest.mark.xdist_group("checkout")``.
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``--dist loadgroup``: group by ``test_group`` (node ids), not by marks.
+
+    pytest-xdist 3.8 groups by rewriting node ids, which pytest 9.2 no longer allows, so its
+    ``xdist_group`` marks are silently ignored (pytest-xdist issue 1386). This scheduler is
+    xdist's own group scheduler with the group taken from ``test_group``.
     """
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if item.nodeid.startswith(CHECKOUT_TESTS):
-            item.add_marker(pytest.mark.xdist_group(CHECKOUT_GROUP))
-        elif item.nodeid.startswith(tuple(f"{m}::" for m in WHOLE_MODULES)):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class CheckoutGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group(nodeid) or super()._split_scope(nodeid)
+
+    return CheckoutGroupScheduling(config, log)

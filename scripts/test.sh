@@ -12,5 +12,5 @@ echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
 # pytest-xdist: most tests wait on subprocesses and HTTP rather than the CPU, so on a 2-core
 # machine 4 workers finish sooner than 2. PYTEST_WORKERS overrides (0: no workers); tests
-# that share files or ports of the checkout are one xdist_group (tests/conftest.py).
+# that share files or ports of the checkout run on one worker (groups: conftest.py).
 echo "== pytest"; .venv/bin/pytest -n "${PYTEST_WORKERS:-4}" --dist loadgroup "$@"
