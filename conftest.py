@@ -3,7 +3,7 @@
 ``scripts/test.sh`` runs pytest with ``-n`` workers and ``--dist loadgroup``: tests are handed
 to worker processes one by one, except those of one group (``test_group`` below), which run
 on one worker, one after another. Each worker has its own emulators (ephemeral ports),
-PostgreSQL (under its own ``tmp_path_factory`` base) and module-scoped fixtures.
+PostgreSQL (a data directory of its own) and module-scoped fixtures.
 """
 
 from __future__ import annotations
