@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,3 +235,44 @@ def run_cli_many(
         )
         for spec in specs
     }
+
+
+def kill_after_first_bulk_page(
+    config: dict[str, Any], tmp_path: Path, catalog: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run the tap CLI on ``contact``; SIGKILL it once a STATE saves the first Bulk page read.
+
+    Returns:
+        The messages written before the kill, and the last STATE.
+    """
+    command = [str(Path(sys.executable).with_name("tap-salesforce-plus"))]
+    command += ["--config", str(_write(tmp_path / "config.json", config))]
+    if catalog is not None:
+        command += ["--catalog", str(_write(tmp_path / "catalog.json", catalog))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "MELTANO_"))}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    watchdog = threading.Timer(120, process.kill)
+    watchdog.start()
+    messages: list[dict[str, Any]] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            messages.append(message := json.loads(line))
+            job = message.get("value", {}).get("bookmarks", {}).get("contact", {}).get("bulk_job")
+            if message["type"] == "STATE" and job and job.get("locator"):
+                process.send_signal(signal.SIGKILL)
+                break
+    finally:
+        watchdog.cancel()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+    assert process.returncode == -signal.SIGKILL
+    return messages, [m["value"] for m in messages if m["type"] == "STATE"][-1]
+
+
+def _write(path: Path, value: Any) -> Path:
+    path.write_text(json.dumps(value))
+    return path

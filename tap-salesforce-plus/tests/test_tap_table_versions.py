@@ -7,12 +7,6 @@ version is greater than the last, even within one second.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +14,7 @@ import pytest
 from salesforce_common import SalesforceError
 from salesforce_emulator.pytest_plugin import RunningEmulator
 from tap_salesforce_plus.table_versions import STATE_KEY, next_version
-from tapsf_support import TapRun, make_tap, sync
+from tapsf_support import TapRun, kill_after_first_bulk_page, make_tap, sync
 
 FULL_QUERY = [{"name": "account_names", "soql": "SELECT Id, Name FROM Account"}]
 
@@ -100,44 +94,12 @@ def test_a_read_that_fails_midway_activates_nothing(emulator: RunningEmulator) -
     assert not [m for m in run.messages if m["type"] == "ACTIVATE_VERSION"]
 
 
-def kill_after_first_bulk_page(
-    config: dict[str, Any], catalog: dict[str, Any], tmp_path: Path
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run the tap CLI; SIGKILL it once a STATE saves the first Bulk page read."""
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
-    command = [str(Path(sys.executable).with_name("tap-salesforce-plus"))]
-    command += ["--config", str(tmp_path / "config.json")]
-    command += ["--catalog", str(tmp_path / "catalog.json")]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "MELTANO_"))}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    )
-    watchdog = threading.Timer(120, process.kill)
-    watchdog.start()
-    messages: list[dict[str, Any]] = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            messages.append(message := json.loads(line))
-            job = message.get("value", {}).get("bookmarks", {}).get("contact", {}).get("bulk_job")
-            if message["type"] == "STATE" and job and job.get("locator"):
-                process.send_signal(signal.SIGKILL)
-                break
-    finally:
-        watchdog.cancel()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
-    return messages, [m["value"] for m in messages if m["type"] == "STATE"][-1]
-
-
 def test_a_resumed_bulk_read_keeps_its_version(emulator: RunningEmulator, tmp_path: Path) -> None:
     emulator.admin.settings(bulk={"polls_to_complete": 0})
     emulator.admin.add_fault(kind="latency", endpoint="bulk_query_results", delay=3, skip=1)
     config = emulator.config(tables=["contact"], api_type="bulk", bulk_page_size=20)
     catalog = full_table_catalog(config, "contact")
-    first, state = kill_after_first_bulk_page(config, catalog, tmp_path)
+    first, state = kill_after_first_bulk_page(config, tmp_path, catalog)
     version = state["bookmarks"]["contact"][STATE_KEY]
     assert {m["version"] for m in first if m["type"] == "RECORD"} == {version}
     assert not [m for m in first if m["type"] == "ACTIVATE_VERSION"]
