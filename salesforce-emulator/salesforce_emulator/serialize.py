@@ -40,9 +40,43 @@ def global_entry(obj: ObjectDef, api_version: str) -> dict[str, object]:
     return {**obj.describe_global_entry(), "urls": sobject_urls(api_version, obj.name)}
 
 
+MASTER_RECORD_TYPE_ID = "012000000000000AAA"
+"""The Id every org gives the Master record type."""
+
+
 def describe_body(obj: ObjectDef, api_version: str) -> dict[str, object]:
-    """The ``GET sobjects/{X}/describe`` body."""
-    return {**global_entry(obj, api_version), **obj.describe_details()}
+    """The ``GET sobjects/{X}/describe`` body.
+
+    A layoutable object's describe lists its layout and UI ``urls`` and the Master record
+    type, as an org's does for an object without record types of its own.
+    """
+    body: dict[str, Any] = {**global_entry(obj, api_version), **obj.describe_details()}
+    if body.get("layoutable"):
+        base = data_path(api_version, "sobjects", obj.name)
+        body["urls"] = {
+            **body["urls"],
+            "compactLayouts": base + "/describe/compactLayouts",
+            "approvalLayouts": base + "/describe/approvalLayouts",
+            "uiDetailTemplate": "/{ID}",
+            "uiEditTemplate": "/{ID}/e",
+            "listviews": base + "/listviews",
+            "quickActions": base + "/quickActions",
+            "layouts": base + "/describe/layouts",
+            "uiNewRecord": f"/{obj.key_prefix}/e",
+        }
+        body["recordTypeInfos"] = [
+            {
+                "active": True,
+                "available": True,
+                "defaultRecordTypeMapping": True,
+                "developerName": "Master",
+                "master": True,
+                "name": "Master",
+                "recordTypeId": MASTER_RECORD_TYPE_ID,
+                "urls": {"layout": base + f"/describe/layouts/{MASTER_RECORD_TYPE_ID}"},
+            }
+        ]
+    return body
 
 
 # --- queries ----------------------------------------------------------------------------------

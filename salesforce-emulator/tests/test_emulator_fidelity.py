@@ -59,3 +59,22 @@ def test_ingest_job_reports_its_outcome_only_to_later_polls(sf):
     assert states[0]["numberRecordsProcessed"] == 0
     assert states[1]["numberRecordsProcessed"] == 1
     assert "poll@example.com" in sf.get(f"jobs/ingest/{job['id']}/successfulResults/").text
+
+
+def test_describe_lists_layout_urls_and_the_master_record_type(sf):
+    describe = sf.get("sobjects/Account/describe").json()
+    assert set(describe["urls"]) == {
+        "rowTemplate", "defaultValues", "describe", "sobject", "compactLayouts",
+        "approvalLayouts", "uiDetailTemplate", "uiEditTemplate", "listviews", "quickActions",
+        "layouts", "uiNewRecord",
+    }  # fmt: skip
+    assert describe["urls"]["uiNewRecord"] == "/001/e"
+    [master] = describe["recordTypeInfos"]
+    assert master["master"] is True
+    assert master["recordTypeId"] == "012000000000000AAA"
+    assert master["urls"]["layout"].endswith(
+        "/sobjects/Account/describe/layouts/012000000000000AAA"
+    )
+    # The global describe keeps its four urls, as an org's does.
+    entry = next(e for e in sf.get("sobjects").json()["sobjects"] if e["name"] == "Account")
+    assert set(entry["urls"]) == {"rowTemplate", "defaultValues", "describe", "sobject"}
