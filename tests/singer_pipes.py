@@ -75,3 +75,20 @@ def write_json(path: Path, value: Any) -> Path:
     """Write a JSON file and return its path."""
     path.write_text(json.dumps(value), encoding="utf-8")
     return path
+
+
+def select_all(tap: str | Path, config: Path, workdir: Path) -> Path:
+    """Discover a tap's catalog and select every stream (tap-postgres selects none)."""
+    discovered = subprocess.run(
+        [tap, "--config", config, "--discover"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    catalog = json.loads(discovered.stdout)
+    for stream in catalog["streams"]:
+        for entry in stream["metadata"]:
+            if entry["breadcrumb"] == []:
+                entry["metadata"]["selected"] = True
+    return write_json(workdir / "catalog.json", catalog)

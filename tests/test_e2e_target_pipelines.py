@@ -5,14 +5,13 @@ Leads (tap-salesforce-plus) -> Contacts, and a Singer file full of bad records."
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from e2e_support import Postgres, plugin_executable, workspace_executable
-from singer_pipes import run_pipeline, write_json
+from singer_pipes import run_pipeline, select_all, write_json
 
 pytestmark = pytest.mark.slow
 
@@ -72,23 +71,6 @@ def load_warehouse(postgres: Postgres, schema: str) -> None:
                 "VALUES (%s, %s, %s, %s, %s)",
                 WAREHOUSE_ROWS,
             )
-
-
-def select_all(tap: Path, config: Path, workdir: Path) -> Path:
-    """Discover the tap's catalog and select every stream (tap-postgres selects none)."""
-    discovered = subprocess.run(
-        [tap, "--config", config, "--discover"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    catalog = json.loads(discovered.stdout)
-    for stream in catalog["streams"]:
-        for entry in stream["metadata"]:
-            if entry["breadcrumb"] == []:
-                entry["metadata"]["selected"] = True
-    return write_json(workdir / "catalog.json", catalog)
 
 
 def test_warehouse_table_through_tap_postgres_into_contacts(

@@ -5,14 +5,13 @@ creation), a Lead skip and a source delete, then the same sync again making no w
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from e2e_support import Postgres, plugin_executable, workspace_executable
-from singer_pipes import run_pipeline, write_json
+from singer_pipes import run_pipeline, select_all, write_json
 
 pytestmark = pytest.mark.slow
 
@@ -58,19 +57,7 @@ def tap_command(postgres: Postgres, workdir: Path) -> list[str | Path]:
         },
     )
     tap = plugin_executable("extractors", "tap-postgres")
-    discovered = subprocess.run(
-        [tap, "--config", config, "--discover"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    catalog = json.loads(discovered.stdout)
-    for stream in catalog["streams"]:
-        for entry in stream["metadata"]:
-            if entry["breadcrumb"] == []:
-                entry["metadata"]["selected"] = True
-    return [tap, "--config", config, "--catalog", write_json(workdir / "catalog.json", catalog)]
+    return [tap, "--config", config, "--catalog", select_all(tap, config, workdir)]
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
