@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from singer_pipes import PipeResult, run_pipeline, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = ROOT / ".tools" / "meltano" / "bin" / "meltano"
@@ -49,3 +50,44 @@ class Postgres:
         """Run a query and return all rows."""
         with psycopg.connect(self.uri) as conn:
             return list(conn.execute(sql, params).fetchall())
+
+
+def tap_into_postgres(
+    emulator: Any,
+    target_config: dict[str, Any],
+    workdir: Path,
+    env: dict[str, str],
+    name: str,
+    *,
+    state: dict[str, Any] | None = None,
+    **tap_settings: Any,
+) -> PipeResult:
+    """``tap-salesforce-plus | target-postgres`` against the emulator; it must succeed.
+
+    Args:
+        emulator: The running emulator (its ``config`` gives the tap's connection).
+        target_config: target-postgres's config.
+        workdir: Where configs and the captured messages go (prefixed with ``name``).
+        env: The processes' environment.
+        name: The run's name.
+        state: The tap's ``--state``, if any.
+        **tap_settings: Tap settings besides the connection.
+
+    Returns:
+        What flowed through.
+    """
+    tap = [
+        workspace_executable("tap-salesforce-plus"),
+        "--config",
+        write_json(workdir / f"{name}.tap.json", emulator.config(**tap_settings)),
+    ]
+    if state is not None:
+        tap += ["--state", write_json(workdir / f"{name}.state.json", state)]
+    target = [
+        plugin_executable("loaders", "target-postgres"),
+        "--config",
+        write_json(workdir / f"{name}.pg.json", target_config),
+    ]
+    result = run_pipeline(tap, target, workdir, env, name)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result

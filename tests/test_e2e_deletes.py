@@ -13,38 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Postgres, plugin_executable, workspace_executable
-from singer_pipes import PipeResult, run_pipeline, write_json
+from e2e_support import Postgres, tap_into_postgres
 
 pytestmark = pytest.mark.slow
-
-
-def pipeline(
-    emulator: Any,
-    postgres: Postgres,
-    tmp_path: Path,
-    env: dict[str, str],
-    name: str,
-    *,
-    tap_settings: dict[str, Any],
-    target_settings: dict[str, Any],
-    state: dict[str, Any] | None = None,
-) -> PipeResult:
-    tap = [
-        workspace_executable("tap-salesforce-plus"),
-        "--config",
-        write_json(tmp_path / f"{name}.tap.json", emulator.config(**tap_settings)),
-    ]
-    if state is not None:
-        tap += ["--state", write_json(tmp_path / f"{name}.state.json", state)]
-    target = [
-        plugin_executable("loaders", "target-postgres"),
-        "--config",
-        write_json(tmp_path / f"{name}.pg.json", target_settings),
-    ]
-    result = run_pipeline(tap, target, tmp_path, env, name)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
 
 
 def next_second() -> None:
@@ -58,16 +29,14 @@ def test_deleted_and_purged_rows_land_with_sdc_deleted_at(
 ) -> None:
     emulator.admin.settings(bulk={"polls_to_complete": 0})
     schema = f"e2e_deletes_{api_type}"
+    target = postgres.target_config(schema)
     settings = {
-        "tap_settings": {
-            "tables": ["contact"],
-            "include_deleted": True,
-            "api_type": api_type,
-            "lookback_minutes": 0,
-        },
-        "target_settings": postgres.target_config(schema),
+        "tables": ["contact"],
+        "include_deleted": True,
+        "api_type": api_type,
+        "lookback_minutes": 0,
     }
-    first = pipeline(emulator, postgres, tmp_path, clean_env, "first", **settings)
+    first = tap_into_postgres(emulator, target, tmp_path, clean_env, "first", **settings)
     stored = emulator.admin.records("Contact")
     already_deleted = {r["Id"] for r in stored if r["IsDeleted"]}
     assert already_deleted, "the demo org has contacts in the recycle bin"
@@ -76,8 +45,8 @@ def test_deleted_and_purged_rows_land_with_sdc_deleted_at(
     emulator.admin.delete("Contact", soft)
     emulator.admin.purge("Contact", [purged])
     next_second()
-    pipeline(
-        emulator, postgres, tmp_path, clean_env, "second", state=first.last_state(), **settings
+    tap_into_postgres(
+        emulator, target, tmp_path, clean_env, "second", state=first.last_state(), **settings
     )
 
     rows = {
@@ -100,16 +69,14 @@ def test_full_table_stream_with_hard_delete_drops_vanished_rows(
     emulator: Any, postgres: Postgres, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
     schema = "e2e_activate_version"
+    target = {**postgres.target_config(schema), "hard_delete": True}
     settings = {
-        "tap_settings": {
-            "tables": ["user_role"],
-            "queries": [{"name": "account_names", "soql": "SELECT Id, Name FROM Account"}],
-            "api_type": "rest",
-        },
-        "target_settings": {**postgres.target_config(schema), "hard_delete": True},
+        "tables": ["user_role"],
+        "queries": [{"name": "account_names", "soql": "SELECT Id, Name FROM Account"}],
+        "api_type": "rest",
     }
     accounts = [r["Id"] for r in emulator.admin.records("Account") if not r["IsDeleted"]]
-    first = pipeline(emulator, postgres, tmp_path, clean_env, "first", **settings)
+    first = tap_into_postgres(emulator, target, tmp_path, clean_env, "first", **settings)
     assert [m for m in first.messages() if m["type"] == "ACTIVATE_VERSION"]
     landed = {row[0] for row in postgres.rows(f'SELECT "Id" FROM {schema}.account_names')}
     assert landed == set(accounts)
@@ -117,6 +84,6 @@ def test_full_table_stream_with_hard_delete_drops_vanished_rows(
     gone, purged = accounts[0], accounts[1]
     emulator.admin.delete("Account", [gone])
     emulator.admin.purge("Account", [purged])
-    pipeline(emulator, postgres, tmp_path, clean_env, "second", **settings)
+    tap_into_postgres(emulator, target, tmp_path, clean_env, "second", **settings)
     landed = {row[0] for row in postgres.rows(f'SELECT "Id" FROM {schema}.account_names')}
     assert landed == set(accounts) - {gone, purged}

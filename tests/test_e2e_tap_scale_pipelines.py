@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Postgres, plugin_executable, workspace_executable
+from e2e_support import Postgres, tap_into_postgres
 from salesforce_emulator.pytest_plugin import RunningEmulator
-from singer_pipes import PipeResult, run_pipeline, write_json
+from singer_pipes import PipeResult
 
 pytestmark = pytest.mark.slow
 
@@ -33,21 +33,9 @@ def pipeline(
     state: dict[str, Any] | None = None,
     **settings: Any,
 ) -> PipeResult:
-    tap = [
-        workspace_executable("tap-salesforce-plus"),
-        "--config",
-        write_json(workdir / f"{name}.tap.json", emulator.config(**settings)),
-    ]
-    if state is not None:
-        tap += ["--state", write_json(workdir / f"{name}.state.json", state)]
-    target = [
-        plugin_executable("loaders", "target-postgres"),
-        "--config",
-        write_json(workdir / "pg.json", postgres.target_config(schema)),
-    ]
-    result = run_pipeline(tap, target, workdir, env, name)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+    return tap_into_postgres(
+        emulator, postgres.target_config(schema), workdir, env, name, state=state, **settings
+    )
 
 
 def live(emulator: RunningEmulator, object_name: str) -> dict[str, dict[str, Any]]:
