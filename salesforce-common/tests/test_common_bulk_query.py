@@ -13,6 +13,7 @@ from salesforce_common.bulk import (
     BulkShortReadError,
     is_unsupported_object,
 )
+from salesforce_common.bulk.query import planned_page_size
 from salesforce_emulator.pytest_plugin import RunningEmulator
 
 SOQL = "SELECT Id, Name, Description FROM Account"
@@ -40,6 +41,43 @@ def read_all(
     return header, rows
 
 
+def planned_pages(total: int, size: int) -> int:
+    """Result requests of a read of ``total`` rows by ``maxRecords`` ``size`` (as planned)."""
+    position, pages = 0, 0
+    while True:
+        pages += 1
+        position += planned_page_size(size, total, position) or total
+        if position >= total:
+            return pages
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (0, []),
+        (50_000, [50_000]),
+        (100_000, [100_000]),
+        (100_001, [10_000, 80_001, 10_000]),
+        (250_000, [10_000, 100_000, 100_000, 30_000, 10_000]),
+        (209_000, [10_000, 100_000, 89_000, 10_000]),
+        (215_000, [10_000, 100_000, 95_000, 10_000]),
+    ],
+)
+def test_a_multi_page_read_has_short_first_and_last_pages(total: int, expected: list[int]) -> None:
+    """Records flow soon (short first page) and little is left after the last arrives."""
+    sizes: list[int] = []
+    position = 0
+    while position < total:
+        size = planned_page_size(100_000, total, position)
+        assert size is not None
+        sizes.append(min(size, total - position))
+        position += sizes[-1]
+    assert sizes == expected
+    assert planned_page_size(None, 500_000, 0) is None
+    assert planned_page_size(100_000, None, 0) == 100_000
+    assert planned_page_size(9_999, 500_000, 0) == 9_999  # small pages: no planning
+
+
 def test_pages_are_streamed_and_checked(emulator: RunningEmulator) -> None:
     text = 'Line one,\nline "two", naïve café ✓'
     [inserted] = emulator.admin.insert("Account", [{"Name": "Quirky", "Description": text}])
@@ -51,7 +89,7 @@ def test_pages_are_streamed_and_checked(emulator: RunningEmulator) -> None:
     assert len({row[0] for row in rows}) == len(rows)
     assert [row[2] for row in rows if row[0] == inserted["Id"]] == [text]
     calls = emulator.admin.calls()["by_endpoint"]
-    assert calls["bulk_query_results"] == -(-len(live) // 7)
+    assert calls["bulk_query_results"] == planned_pages(len(live), 7)
     assert calls["bulk_query_job"] >= 2  # polls, then the DELETE
     with pytest.raises(NotFoundError):
         client.info(client.create(SOQL)["id"] + "x")
@@ -136,7 +174,7 @@ def test_prefetched_pages_give_the_same_rows_in_order(
     before = emulator.admin.calls()["by_endpoint"]["bulk_query_results"]
     _, rows = read_all(client_for(emulator), SOQL, max_records=9, prefetch=True)
     assert rows == expected
-    pages = -(-len(expected) // 9)
+    pages = planned_pages(len(expected), 9)
     calls = emulator.admin.calls()["by_endpoint"]["bulk_query_results"] - before
     # A cut-short page was answered (counted) and is requested again; a dropped or refused
     # request is retried by the session (the emulator counts only answered calls).
@@ -164,3 +202,38 @@ def test_the_next_page_is_requested_while_one_is_read_only_with_prefetch(
     assert requested == (2 if prefetch else 1)
     assert len(list(first.rows())) == 5
     pages.close()
+
+
+@pytest.mark.parametrize(
+    ("version", "listings"), [("64.0", True), ("57.0", False)], ids=["resultPages", "before-58"]
+)
+def test_parallel_downloads_give_the_same_rows_in_order(
+    emulator: RunningEmulator, version: str, listings: bool
+) -> None:
+    """Pages listed by ``resultPages`` download three at a time; before 58.0 the chain is read."""
+    emulator.admin.generate("Account", 60)
+    _, expected = read_all(client_for(emulator), SOQL, max_records=9)
+    emulator.org.bulk.result_page_rows = 7
+    session = SalesforceSession(emulator.config(api_version=version), backoff_base=0.0)
+    client = BulkQueryClient(session, sleep=lambda _seconds: None)
+    before = emulator.admin.calls()["by_endpoint"]
+    _, rows = read_all(client, SOQL, max_records=9, parallel=3)
+    after = emulator.admin.calls()["by_endpoint"]
+    assert rows == expected
+    listed = after.get("bulk_query_result_pages", 0) - before.get("bulk_query_result_pages", 0)
+    org_pages = -(-len(expected) // 7)
+    # resultPages lists at most five pages per answer: the org's pages of 7 rows need several.
+    assert listed == (-(-org_pages // 5) if listings else 0)
+    results = after["bulk_query_results"] - before["bulk_query_results"]
+    assert results == (org_pages if listings else planned_pages(len(expected), 9))
+
+
+def test_a_large_read_is_paged_as_planned_and_complete(emulator: RunningEmulator) -> None:
+    """Short first and last pages around full ones: every row once, the planned requests."""
+    emulator.admin.generate("Account", 21_000)
+    client = client_for(emulator)
+    before = emulator.admin.calls()["by_endpoint"].get("bulk_query_results", 0)
+    _, rows = read_all(client, "SELECT Id FROM Account", max_records=10_000, prefetch=True)
+    requests = emulator.admin.calls()["by_endpoint"]["bulk_query_results"] - before
+    assert len({row[0] for row in rows}) == len(rows) > 20_000
+    assert requests == planned_pages(len(rows), 10_000) == 4

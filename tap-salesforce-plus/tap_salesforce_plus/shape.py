@@ -19,7 +19,6 @@ import dataclasses
 import decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from tap_salesforce_plus.schema import (
@@ -34,7 +33,6 @@ COMPOUND_TYPES = frozenset({"address", "location"})
 _COMPONENT_SUFFIX = "__s"
 
 Row = Sequence[str]
-Getter = Callable[[Row], Any]
 
 
 def sf_type(describe_field: Mapping[str, Any]) -> str:
@@ -272,50 +270,92 @@ class Shape:
 
 
 class _RowBuilder:
-    """Builds records from CSV rows fast.
+    """Builds records from CSV rows fast: one function generated for the header.
 
-    Every plain column is picked at once (``itemgetter`` runs in C), empty strings become
-    None in one pass, then the few typed values are converted and compound and parent
-    values assembled.
+    The function is a single dict display, ``{"Id": row[0] or None, ...}``, with the typed
+    values converted inline and compound and parent values assembled inline, so a row costs
+    one call whatever its width (the way :mod:`dataclasses` generates its methods). Only
+    integers (column positions), ``repr`` of property names and the names of the converters
+    in :data:`_CONVERTERS` enter the generated source.
     """
 
     def __init__(self, nodes: Sequence[Node], index: Mapping[str, int]) -> None:
-        self.names = [node.name for node in nodes]
-        positions: list[int] = []
-        self.converters: list[tuple[int, Callable[[str], Any]]] = []
-        self.assembled: list[tuple[int, Getter]] = []
-        for slot, node in enumerate(nodes):
-            position = index.get(node.name.lower()) if isinstance(node, FieldNode) else None
-            positions.append(position or 0)
-            if isinstance(node, ParentNode):
-                self.assembled.append((slot, _parent_getter(node, index, "")))
-            elif isinstance(node, CompoundNode):
-                self.assembled.append((slot, _compound_getter(node, index, "")))
-            elif position is None:
-                self.assembled.append((slot, _none))
-            elif (convert := _CONVERTERS.get(sf_type(node.field))) is not None:
-                self.converters.append((slot, convert))
-        self.pick = _picker(positions)
+        self.namespace: dict[str, Any] = {}
+        body = _dict_source(nodes, index, "", self.namespace)
+        source = f"def build(row):\n    return {body}\n"
+        exec(compile(source, "<tap_salesforce_plus.shape csv row>", "exec"), self.namespace)  # noqa: S102
+        self.build: Callable[[Row], dict[str, Any]] = self.namespace["build"]
+        self.source = source
 
     def __call__(self, row: Row) -> dict[str, Any]:
         """The record of one CSV row."""
-        values: list[Any] = [value or None for value in self.pick(row)]
-        for slot, convert in self.converters:
-            value = values[slot]
-            if value is not None:
-                values[slot] = convert(value)
-        for slot, get in self.assembled:
-            values[slot] = get(row)
-        return dict(zip(self.names, values, strict=True))
+        return self.build(row)
 
 
-def _picker(positions: Sequence[int]) -> Callable[[Row], Sequence[str]]:
-    if not positions:
-        return lambda _row: ()
-    if len(positions) == 1:
-        position = positions[0]
-        return lambda row: (row[position],)
-    return itemgetter(*positions)
+def _converter_name(describe_field: Mapping[str, Any], namespace: dict[str, Any]) -> str | None:
+    kind = sf_type(describe_field)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        return None
+    name = f"convert_{kind}"
+    namespace[name] = convert
+    return name
+
+
+def _leaf_source(
+    position: int | None, describe_field: Mapping[str, Any], ns: dict[str, Any]
+) -> str:
+    if position is None:
+        return "None"
+    cell = f"row[{position}]"
+    convert = _converter_name(describe_field, ns)
+    if convert is None:
+        return f"({cell} or None)"
+    return f"({convert}({cell}) if {cell} else None)"
+
+
+def _compound_source(
+    node: CompoundNode, index: Mapping[str, int], prefix: str, ns: dict[str, Any]
+) -> str:
+    """An object of the components, or None when every component is empty or missing."""
+    present: list[tuple[str, str, int]] = []
+    for key, part in node.components:
+        position = index.get((prefix + str(part["name"])).lower())
+        if position is not None:
+            present.append((key, _leaf_source(position, part, ns), position))
+    if not present:
+        return "None"
+    keys = {key for key, _, _ in present}
+    items = [f"{key!r}: {source}" for key, source, _ in present]
+    items += [f"{key!r}: None" for key, _ in node.components if key not in keys]
+    test = " or ".join(f"row[{position}]" for _, _, position in present)
+    return f"({{{', '.join(items)}}} if ({test}) else None)"
+
+
+def _parent_source(
+    node: ParentNode, index: Mapping[str, int], prefix: str, ns: dict[str, Any]
+) -> str:
+    """The parent record, or None when its ``Id`` column is empty or missing."""
+    inner = f"{prefix}{node.name}."
+    id_position = index.get((inner + PRIMARY_KEY).lower())
+    if id_position is None:
+        return "None"
+    return f"({_dict_source(node.children, index, inner, ns)} if row[{id_position}] else None)"
+
+
+def _dict_source(
+    nodes: Iterable[Node], index: Mapping[str, int], prefix: str, ns: dict[str, Any]
+) -> str:
+    items: list[str] = []
+    for node in nodes:
+        if isinstance(node, ParentNode):
+            source = _parent_source(node, index, prefix, ns)
+        elif isinstance(node, CompoundNode):
+            source = _compound_source(node, index, prefix, ns)
+        else:
+            source = _leaf_source(index.get((prefix + node.name).lower()), node.field, ns)
+        items.append(f"{node.name!r}: {source}")
+    return "{" + ", ".join(items) + "}"
 
 
 def _properties(nodes: Iterable[Node], include_base64: bool) -> dict[str, Any]:
@@ -407,81 +447,3 @@ def _rest_normalizer(nodes: Sequence[Node]) -> Callable[[dict[str, Any]], dict[s
         return record
 
     return normalize
-
-
-def _none(_row: Row) -> Any:
-    return None
-
-
-def _leaf_getter(position: int | None, describe_field: Mapping[str, Any]) -> Getter:
-    if position is None:
-        return _none
-    convert = _CONVERTERS.get(sf_type(describe_field))
-    if convert is None:
-        return lambda row: row[position] or None
-
-    def get(row: Row) -> Any:
-        text = row[position]
-        return convert(text) if text else None
-
-    return get
-
-
-def _compound_getter(node: CompoundNode, index: Mapping[str, int], prefix: str) -> Getter:
-    """The compound value: an object of its components, or None when all are empty."""
-    keys: list[str] = []
-    positions: list[int] = []
-    converters: list[Callable[[str], Any] | None] = []
-    for key, part in node.components:
-        position = index.get((prefix + str(part["name"])).lower())
-        if position is not None:
-            keys.append(key)
-            positions.append(position)
-            converters.append(_CONVERTERS.get(sf_type(part)))
-    missing = [key for key, _ in node.components if key not in keys]
-    pick = _picker(positions)
-    parts = list(zip(keys, converters, strict=True))
-
-    def get(row: Row) -> Any:
-        values = pick(row)
-        if not any(values):
-            return None
-        value: dict[str, Any] = {
-            key: (convert(text) if convert else text) if text else None
-            for (key, convert), text in zip(parts, values, strict=True)
-        }
-        value.update(dict.fromkeys(missing))
-        return value
-
-    return get
-
-
-def _parent_getter(node: ParentNode, index: Mapping[str, int], prefix: str) -> Getter:
-    inner = f"{prefix}{node.name}."
-    id_position = index.get((inner + PRIMARY_KEY).lower())
-    getters = _getters(node.children, index, inner)
-    if id_position is None:
-        return _none
-
-    def get(row: Row) -> Any:
-        if not row[id_position]:
-            return None
-        return {name: getter(row) for name, getter in getters}
-
-    return get
-
-
-def _getters(
-    nodes: Iterable[Node], index: Mapping[str, int], prefix: str
-) -> list[tuple[str, Getter]]:
-    getters: list[tuple[str, Getter]] = []
-    for node in nodes:
-        if isinstance(node, ParentNode):
-            getters.append((node.name, _parent_getter(node, index, prefix)))
-        elif isinstance(node, CompoundNode):
-            getters.append((node.name, _compound_getter(node, index, prefix)))
-        else:
-            getters.append(
-                (node.name, _leaf_getter(index.get((prefix + node.name).lower()), node.field))
-            )
-    return getters

@@ -16,11 +16,15 @@ arriving while the tap waits for Salesforce is acted on at once.
 
 from __future__ import annotations
 
+import atexit
 import signal
+import sys
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
+from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 if TYPE_CHECKING:
@@ -28,6 +32,10 @@ if TYPE_CHECKING:
 
 SIGNAL_EXIT_BASE = 128
 """A process ended by signal N exits with ``128 + N`` (143 for SIGTERM, 130 for SIGINT)."""
+
+
+OUTPUT_BUFFER_BYTES = 256 * 1024
+"""RECORD messages buffered before they are written to stdout (see :class:`SignalSafeWriter`)."""
 
 
 class Stopped(SystemExit):
@@ -79,6 +87,14 @@ class StateWriting(Protocol):
 class SignalSafeWriter(MsgSpecWriter):
     """The tap's Singer message writer; a stop requested mid-message waits for its end.
 
+    RECORD messages are encoded straight into an output buffer that is written to stdout
+    once it holds :data:`OUTPUT_BUFFER_BYTES` (the SDK's writer flushes stdout after every
+    message: a system call per record). Every other message (SCHEMA, STATE, ACTIVATE_VERSION)
+    first writes out the buffered records, then itself, then flushes: a STATE message never
+    reaches the target before the records it covers, and a run killed outright loses only
+    records no STATE covers (the next run emits them again). The buffer is also written out
+    at exit.
+
     Attributes:
         writing: A message is being written.
         wrote: At least one message was written (a sync is under way, not discovery).
@@ -91,6 +107,8 @@ class SignalSafeWriter(MsgSpecWriter):
         self.writing = False
         self.wrote = False
         self.deferred: Callable[[], None] | None = None
+        self._records = bytearray()
+        atexit.register(_flush_at_exit, weakref.ref(self))
 
     @override
     def write_message(self, message: Any) -> None:
@@ -101,13 +119,37 @@ class SignalSafeWriter(MsgSpecWriter):
         """
         self.writing = True
         try:
-            super().write_message(message)
+            if type(message) is RecordMessage:
+                self._buffer_record(message)
+            else:
+                self.flush_records()
+                super().write_message(message)
         finally:
             self.writing = False
         self.wrote = True
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
             deferred()
+
+    def _buffer_record(self, message: RecordMessage) -> None:
+        records = self._records
+        encoder.encode_into(message.to_dict(), records, -1)
+        records.extend(b"\n")
+        if len(records) >= OUTPUT_BUFFER_BYTES:
+            self.flush_records()
+
+    def flush_records(self) -> None:
+        """Write the buffered RECORD messages to stdout."""
+        if self._records:
+            sys.stdout.buffer.write(self._records)
+            sys.stdout.buffer.flush()
+            self._records.clear()
+
+
+def _flush_at_exit(writer: weakref.ref[SignalSafeWriter]) -> None:
+    alive = writer()
+    if alive is not None:
+        alive.flush_records()
 
 
 class StopGuard:

@@ -30,10 +30,12 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -62,6 +64,49 @@ END_LOCATOR = "null"
 PAGE_READ_ATTEMPTS = 5
 """Reads of one result page whose body breaks off or is cut short (rows already read are
 skipped on each new read) before giving up with an error."""
+
+
+RESULT_PAGES_SINCE = 58.0
+"""First API version serving ``jobs/query/{id}/resultPages``."""
+EDGE_PAGE_SHARE = 10
+"""The first and last pages of a multi-page read hold ``maxRecords / EDGE_PAGE_SHARE`` rows."""
+PLANNED_FROM_ROWS = 10_000
+"""Smallest ``maxRecords`` read with short first and last pages (smaller pages cost little)."""
+
+
+def planned_page_size(
+    max_records: int | None, expected_total: int | None, position: int
+) -> int | None:
+    """``maxRecords`` of the page starting at row ``position`` of a job's results.
+
+    A job whose results span several pages is read with a short first page, so that records
+    flow while the second is prepared, and a short last page, so that little is left to
+    process once the last page has arrived; the pages between hold ``max_records``. A job
+    of one page, or of unknown size, or pages under :data:`PLANNED_FROM_ROWS` rows, is read in
+    pages of ``max_records``.
+
+    Args:
+        max_records: The configured page size (None: Salesforce's default).
+        expected_total: The job's ``numberRecordsProcessed``, if known.
+        position: Rows before the page.
+
+    Returns:
+        The page's ``maxRecords``.
+    """
+    if (
+        not max_records
+        or max_records < PLANNED_FROM_ROWS
+        or expected_total is None
+        or expected_total <= max_records
+    ):
+        return max_records
+    edge = max(1, max_records // EDGE_PAGE_SHARE)
+    remaining = expected_total - position
+    if position == 0:
+        return edge
+    if edge < remaining <= max_records + edge:
+        return remaining - edge
+    return max_records
 
 
 class BulkShortReadError(SalesforceError):
@@ -195,6 +240,7 @@ class BulkQueryClient:
         rows_before: int = 0,
         expected_total: int | None = None,
         prefetch: bool = False,
+        parallel: int = 1,
     ) -> Iterator[ResultPage]:
         """Yield the job's result pages from ``locator`` on; read each page's rows in turn.
 
@@ -206,6 +252,8 @@ class BulkQueryClient:
             expected_total: The job's ``numberRecordsProcessed``, checked after the last page.
             prefetch: Download the next page while the current one is read (see the module
                 docstring); otherwise the next page is requested once the caller asks for it.
+            parallel: Pages downloading at once through ``resultPages`` (API 58.0+); 1, or an
+                older API version, follows the locator chain instead.
 
         Yields:
             Pages in order.
@@ -213,17 +261,51 @@ class BulkQueryClient:
         Raises:
             BulkShortReadError: The pages held fewer rows than the job processed.
         """
+        if parallel > 1 and float(self.session.api_version) >= RESULT_PAGES_SINCE:
+            pages = self._parallel_pages(job_id, locator, parallel)
+        else:
+            pages = self._chained_pages(
+                job_id,
+                locator=locator,
+                max_records=max_records,
+                rows_before=rows_before,
+                expected_total=expected_total,
+                prefetch=prefetch,
+            )
         total = rows_before
+        for page in pages:
+            yield page
+            total += page.rows_read
+        if expected_total is not None and total != expected_total:
+            raise BulkShortReadError(
+                f"Bulk API job {job_id} processed {expected_total} records but its results "
+                f"held {total}; the results are incomplete, re-run to extract again"
+            )
+
+    def _chained_pages(
+        self,
+        job_id: str,
+        *,
+        locator: str | None,
+        max_records: int | None,
+        rows_before: int,
+        expected_total: int | None,
+        prefetch: bool,
+    ) -> Iterator[ResultPage]:
+        """Pages by the ``Sforce-Locator`` chain, sized by :func:`planned_page_size`."""
+        position = rows_before
+        size = planned_page_size(max_records, expected_total, position)
         pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-prefetch") if prefetch else None
         ahead: _Prefetch | None = None
         try:
             while True:
-                page = self._page(job_id, locator, max_records, ahead)
+                page = self._page(job_id, locator, size, ahead)
                 ahead = None
+                position += page.expected_rows if page.expected_rows is not None else size or 0
+                size = planned_page_size(max_records, expected_total, position)
                 if pool is not None and page.next_locator is not None:
-                    ahead = _Prefetch(pool, self, job_id, page.next_locator, max_records)
+                    ahead = _Prefetch(pool, self, job_id, page.next_locator, size)
                 yield page
-                total += page.rows_read
                 if page.next_locator is None:
                     break
                 locator = page.next_locator
@@ -232,11 +314,52 @@ class BulkQueryClient:
                 ahead.discard()
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
-        if expected_total is not None and total != expected_total:
-            raise BulkShortReadError(
-                f"Bulk API job {job_id} processed {expected_total} records but its results "
-                f"held {total}; the results are incomplete, re-run to extract again"
-            )
+
+    def _parallel_pages(
+        self, job_id: str, locator: str | None, parallel: int
+    ) -> Iterator[ResultPage]:
+        """Pages listed by ``resultPages``, up to ``parallel`` downloading at once, in order."""
+        listed = self._listed_pages(job_id, locator)
+        pool = ThreadPoolExecutor(parallel, thread_name_prefix="bulk-download")
+        pending: deque[tuple[str | None, int | None, _Prefetch]] = deque()
+
+        def fill() -> None:
+            while len(pending) < parallel and (entry := next(listed, None)) is not None:
+                page_locator, size = entry
+                pending.append(
+                    (page_locator, size, _Prefetch(pool, self, job_id, page_locator, size))
+                )
+
+        try:
+            fill()
+            while pending:
+                page_locator, size, ahead = pending.popleft()
+                page = self._page(job_id, page_locator, size, ahead)
+                fill()
+                yield page
+        finally:
+            for _, _, ahead in pending:
+                ahead.discard()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _listed_pages(
+        self, job_id: str, locator: str | None
+    ) -> Iterator[tuple[str | None, int | None]]:
+        """``(locator, maxRecords)`` of every result page from ``locator`` on (``resultPages``)."""
+        params = {"locator": locator} if locator else None
+        while True:
+            listing = self.session.get_json(f"{JOBS_PATH}/{job_id}/resultPages", params=params)
+            for entry in listing.get("resultPages") or []:
+                query = parse_qs(urlsplit(str(entry.get("resultUrl", ""))).query)
+                size = query.get("maxRecords", [""])[0]
+                yield query.get("locator", [None])[0], int(size) if size.isdigit() else None
+            following = listing.get("nextRecordsUrl")
+            if listing.get("done", True) or not following:
+                return
+            found = parse_qs(urlsplit(str(following)).query).get("locator")
+            if not found:
+                return
+            params = {"locator": found[0]}
 
     def delete(self, job_id: str) -> None:
         """Delete a job (``DELETE jobs/query/{id}``); a job already gone is fine.
@@ -302,7 +425,7 @@ class _Prefetch:
         pool: ThreadPoolExecutor,
         client: BulkQueryClient,
         job_id: str,
-        locator: str,
+        locator: str | None,
         max_records: int | None,
     ) -> None:
         """Start downloading the page at ``locator``."""
@@ -322,7 +445,7 @@ class _Prefetch:
 
     @staticmethod
     def _download(
-        client: BulkQueryClient, job_id: str, locator: str, max_records: int | None
+        client: BulkQueryClient, job_id: str, locator: str | None, max_records: int | None
     ) -> _Download | None:
         body = tempfile.TemporaryFile()  # noqa: SIM115 (closed once the page is read)
         try:
