@@ -18,6 +18,29 @@ A run that dies mid-download is resumed by the next run from the next page of th
 (rows of the page in progress when it died are emitted again: targets upsert on ``Id``). If
 the job is gone (404, e.g. deleted or expired after seven days), the stream re-queries from
 its bookmark, which never passed an un-emitted row.
+
+Id-range chunks
+---------------
+A read of more than ``bulk_chunk_rows`` rows is split by Id into ``ceil(rows /
+bulk_chunk_rows)`` ranges, one job (or one job per part of the columns) each. The rows are
+the org's approximate count of the table (``limits/recordCount``, asked with discovery) or,
+for a table above ``bulk_chunk_rows`` read from a bookmark, a ``COUNT()`` of the read's
+window; without a count from the org a read is not split. See
+:mod:`~tap_salesforce_plus.bulk_chunks` for the boundaries. Salesforce runs the jobs in
+parallel: up to ``bulk_max_jobs_in_flight`` jobs exist at a time (the one read and the next
+chunks'), created ahead while the tap reads. The chunks are read in Id order, page by page,
+and each chunk's jobs are deleted once read.
+
+``bulk_job`` then also carries ``chunks: {bounds, done, since, ahead}``: the plan, the number
+of chunks read, and the jobs created ahead; ``id``/``part_ids``/``locator``/``rows`` are those
+of the current chunk. A STATE message follows each page and each chunk read, so a killed run
+resumes at the next page of the current chunk and never reads a finished chunk again; a job
+of the plan that is gone or failed is created again from its chunk's bounds. A job that
+fails while it is read ends the run with an error, and the next run queries that chunk
+again. The bookmark becomes ``until`` only once the last chunk is read.
+
+When the columns are split into parts (too long for one statement), each chunk has one job
+per part, joined by Id within the chunk: the spool holds one chunk's rows, not the table's.
 """
 
 from __future__ import annotations
@@ -37,10 +60,19 @@ from salesforce_common.bulk import (
     BulkShortReadError,
     ResultPage,
 )
+from salesforce_common.soql import format_query
 
+from tap_salesforce_plus.bulk_chunks import (
+    BulkChunking,
+    ChunkPlan,
+    IdSpan,
+    plan_bounds,
+    within_ids,
+)
 from tap_salesforce_plus.fields import FieldFilter
+from tap_salesforce_plus.rest import count_rows
 from tap_salesforce_plus.schema import PRIMARY_KEY
-from tap_salesforce_plus.soql import SOQL_ALLOWANCE, soql_term_chars
+from tap_salesforce_plus.soql import SOQL_ALLOWANCE, read_query, soql_term_chars
 from tap_salesforce_plus.splitting import PartSpool, split_terms
 from tap_salesforce_plus.values import format_datetime, parse_datetime
 from tap_salesforce_plus.windows import Window
@@ -49,6 +81,11 @@ if TYPE_CHECKING:
     from tap_salesforce_plus.sources import StreamSource
 
 STATE_KEY = "bulk_job"
+
+IdRange = tuple[str | None, str | None]
+"""``(lowest Id, Id above the range)`` of a chunk; None where it is open."""
+
+WHOLE: IdRange = (None, None)
 
 
 @dataclass
@@ -61,6 +98,7 @@ class BulkJobState:
         locator: The next page of ``id`` (None: its first page).
         rows: Rows read from ``id`` so far.
         until: The upper bound of the jobs' query (the bookmark once they are read).
+        chunks: The Id-range plan of a chunked read (the jobs above are the current chunk's).
     """
 
     id: str
@@ -68,11 +106,17 @@ class BulkJobState:
     locator: str | None = None
     rows: int = 0
     until: dt.datetime | None = None
+    chunks: ChunkPlan | None = None
 
     @property
     def job_ids(self) -> list[str]:
         """Every job of the read, the streamed one last."""
         return [*self.part_ids, self.id]
+
+    def restart(self, job_ids: Sequence[str]) -> None:
+        """Read these jobs (the streamed one last) from their first page."""
+        self.id, self.part_ids = job_ids[-1], list(job_ids[:-1])
+        self.locator, self.rows = None, 0
 
     def to_state(self) -> dict[str, Any]:
         """The ``bulk_job`` value of the stream state."""
@@ -81,6 +125,8 @@ class BulkJobState:
             value["part_ids"] = list(self.part_ids)
         if self.until is not None:
             value["until"] = format_datetime(self.until)
+        if self.chunks is not None:
+            value["chunks"] = self.chunks.to_state()
         return value
 
     @classmethod
@@ -103,12 +149,14 @@ class BulkJobState:
         try:
             if not isinstance(value, Mapping) or not isinstance(value.get("id"), str):
                 raise TypeError("no job id")  # noqa: TRY301
+            chunks = value.get("chunks")
             return cls(
                 id=value["id"],
                 part_ids=[str(i) for i in value.get("part_ids") or []],
                 locator=str(value["locator"]) if value.get("locator") else None,
                 rows=int(value.get("rows") or 0),
                 until=parse_datetime(str(until)) if until is not None else None,
+                chunks=ChunkPlan.from_state(chunks) if chunks is not None else None,
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(
@@ -125,7 +173,7 @@ class BulkRead:
     resume point in the stream state and moves the bookmark itself once every job is read.
 
     Attributes:
-        source: What the stream reads.
+        source: What the stream reads (``bulk_chunks``: how a large read is split).
         fields: The fields selected (refused ones are dropped and the jobs created again).
         client: The Bulk API client.
         page_size: ``maxRecords`` per result page.
@@ -170,7 +218,8 @@ class BulkRead:
             Records, typed by the shape.
 
         Raises:
-            BulkJobFailedError: A job failed (its jobs are deleted, the state forgets them).
+            BulkJobFailedError: A job failed (its jobs are deleted; unchunked, the state forgets
+                them; chunked, the next run queries the chunk again).
             BulkShortReadError: A job's results held fewer rows than it processed.
         """
         now = self.now()
@@ -179,10 +228,18 @@ class BulkRead:
             self.until = now
             return
         try:
-            yield from self._job_records(job)
+            if job.chunks is None:
+                yield from self._job_records(job)
+            else:
+                yield from self._chunk_records(job, job.chunks)
         except (BulkJobFailedError, BulkShortReadError) as error:
             self._discard(job)
             error.message = f"stream {self.source.name}: {error.message}"
+            if job.chunks is not None:
+                error.message += (
+                    f" (chunk {job.chunks.done + 1} of {job.chunks.count}; the next run queries "
+                    f"it again)"
+                )
             error.args = (error.message,)
             raise
         if self.dropped:
@@ -205,10 +262,13 @@ class BulkRead:
         """The saved job if it can be resumed, else new jobs for ``[since, now)``.
 
         None when that window is empty. Fields the org refuses are dropped and the jobs
-        created again.
+        created again. A read of many rows is split into Id-range chunks.
         """
         resume = self.resume
-        if resume is not None and self._resumable(resume):
+        if resume is not None and resume.chunks is not None:
+            self._resume_chunks(resume, resume.chunks)
+            return resume
+        if resume is not None and self._alive(resume.job_ids, "querying again from the bookmark"):
             self.logger.info(
                 "Stream %s: resuming Bulk API job %s at row %d",
                 self.source.name,
@@ -220,18 +280,60 @@ class BulkRead:
         until = now if self.source.replication_key else None
         if self.since is not None and self.since >= now:
             return None
+        window = Window(self.since, until)
+        bounds = self._plan(window)
+        if bounds:
+            job = BulkJobState(id="", until=until, chunks=ChunkPlan(bounds, since=self.since))
+            job.restart(self._create_chunk(job, 0))
+            self._fill(job)
+            self._save(job)
+            return job
         while True:
             try:
-                return self._start(self._statements(Window(self.since, until)), until)
+                return self._start(self._statements(window), until)
             except InvalidFieldError as error:
                 self.fields.reject(error)
 
-    def _statements(self, window: Window) -> list[str]:
+    @property
+    def _resource(self) -> str:
+        """The REST resource of the read's helper queries."""
+        return "queryAll" if self.include_deleted else "query"
+
+    def _plan(self, window: Window) -> list[str]:
+        """The Id boundaries of the read's chunks (empty: one job, not chunked)."""
+        chunking, rows = self.source.bulk_chunks, self.source.approximate_rows
+        if chunking is None or rows is None:  # no count from the org: one job
+            return []
+        if rows > chunking.rows and window.since is not None:  # how much of it is read?
+            counted = count_rows(self.client.session, self._resource, self.source, window)
+            rows = rows if counted is None else counted
+        chunks = chunking.chunks(rows)
+        if chunks <= 1:
+            return []
+        span = IdSpan(
+            self.client.session,
+            self._resource,
+            self.source.base_query,
+            self.source.replication_key,
+        )
+        bounds = plan_bounds(span, window, chunks)
+        if bounds:
+            self.logger.info(
+                "Stream %s: about %d rows to read: %d Bulk API chunks by Id range "
+                "(bulk_chunk_rows %d)",
+                self.source.name,
+                rows,
+                len(bounds) + 1,
+                chunking.rows,
+            )
+        return bounds
+
+    def _statements(self, window: Window, ids: IdRange = WHOLE) -> list[str]:
         """One Bulk API statement per part of the columns (one when they fit)."""
         columns = self.fields.bulk_columns
         key = self.source.replication_key
         required = [PRIMARY_KEY, *([key] if key else [])]
-        base = len(self.source.statement(required, window, ordered=False))
+        base = len(self._statement(required, window, ids))
         budget = MAX_SOQL_CHARS - SOQL_ALLOWANCE - base
         parts = split_terms(columns, required=required, cost=soql_term_chars, budget=budget)
         if len(parts) > 1:
@@ -241,7 +343,21 @@ class BulkRead:
                 len(columns),
                 len(parts),
             )
-        return [self.source.statement(part, window, ordered=False) for part in parts]
+        return [self._statement(part, window, ids) for part in parts]
+
+    def _statement(self, terms: Sequence[str], window: Window, ids: IdRange) -> str:
+        """The statement reading some terms within the window and an Id range."""
+        if ids == WHOLE:
+            return self.source.statement(terms, window, ordered=False)
+        query = read_query(
+            self.source.base_query,
+            terms,
+            replication_key=self.source.replication_key,
+            since=window.since,
+            until=window.until,
+            ordered=False,
+        )
+        return format_query(within_ids(query, *ids))
 
     def _save(self, job: BulkJobState | None) -> None:
         """Record the resume point in the state (None: forget it) and emit a STATE message."""
@@ -251,30 +367,27 @@ class BulkRead:
             self.state[STATE_KEY] = job.to_state()
         self.flush()
 
-    def _resumable(self, job: BulkJobState) -> bool:
-        """Whether the jobs of a saved resume point still exist and did not fail.
+    def _alive(self, job_ids: Sequence[str], otherwise: str) -> bool:
+        """Whether saved jobs still exist and did not fail.
 
         Args:
-            job: From the stream state.
+            job_ids: Jobs from the stream state.
+            otherwise: What the read does when they cannot be read (for the warning).
 
         Returns:
-            False (with a warning) when the stream must query again from its bookmark.
+            False (with a warning) when one is gone or failed.
         """
-        for job_id in job.job_ids:
+        for job_id in job_ids:
             try:
                 state = str(self.client.info(job_id).get("state"))
             except NotFoundError:
                 self.logger.warning(
-                    "Bulk API job %s of the saved state no longer exists; querying again from "
-                    "the bookmark",
-                    job_id,
+                    "Bulk API job %s of the saved state no longer exists; %s", job_id, otherwise
                 )
                 return False
             if state in FAILED_STATES:
                 self.logger.warning(
-                    "Bulk API job %s of the saved state is %s; querying again from the bookmark",
-                    job_id,
-                    state,
+                    "Bulk API job %s of the saved state is %s; %s", job_id, state, otherwise
                 )
                 return False
         return True
@@ -289,14 +402,84 @@ class BulkRead:
         Returns:
             The resume point.
         """
+        ids = self._create(soqls)
+        job = BulkJobState(id=ids[-1], part_ids=ids[:-1], until=until)
+        self._save(job)
+        return job
+
+    def _create(self, soqls: Sequence[str]) -> list[str]:
+        """Create one job per statement; their ids."""
         ids = [
             str(self.client.create(soql, include_deleted=self.include_deleted)["id"])
             for soql in soqls
         ]
-        job = BulkJobState(id=ids[-1], part_ids=ids[:-1], until=until)
         self.logger.info("Bulk API query job(s) %s created", ", ".join(ids))
+        return ids
+
+    # --- Id-range chunks ------------------------------------------------------------------
+
+    def _create_chunk(self, job: BulkJobState, index: int) -> list[str]:
+        """Create the jobs of chunk ``index`` of the plan (refused fields are dropped)."""
+        assert job.chunks is not None
+        window = Window(job.chunks.since, job.until)
+        while True:
+            try:
+                return self._create(self._statements(window, job.chunks.range(index)))
+            except InvalidFieldError as error:
+                self.fields.reject(error)
+
+    def _fill(self, job: BulkJobState) -> None:
+        """Create the next chunks' jobs, up to ``bulk_max_jobs_in_flight`` jobs in all."""
+        plan = job.chunks
+        assert plan is not None
+        chunking = self.source.bulk_chunks or BulkChunking()
+        chunks_in_flight = max(1, chunking.jobs_in_flight // len(job.job_ids))
+        while len(plan.ahead) + 1 < chunks_in_flight:
+            index = plan.done + 1 + len(plan.ahead)
+            if index >= plan.count:
+                return
+            plan.ahead.append(self._create_chunk(job, index))
+
+    def _resume_chunks(self, job: BulkJobState, plan: ChunkPlan) -> None:
+        """Take up a chunked read where the state left it; gone jobs are created again."""
+        current = f"querying chunk {plan.done + 1} of {plan.count} again from its Id range"
+        if self._alive(job.job_ids, current):
+            self.logger.info(
+                "Stream %s: resuming chunk %d of %d (Bulk API job %s) at row %d",
+                self.source.name,
+                plan.done + 1,
+                plan.count,
+                job.id,
+                job.rows,
+            )
+        else:
+            for job_id in job.job_ids:
+                self.client.delete(job_id)
+            job.restart(self._create_chunk(job, plan.done))
+        ahead = []
+        for offset, ids in enumerate(plan.ahead):
+            index = plan.done + 1 + offset
+            again = f"creating chunk {index + 1} of {plan.count} again"
+            ahead.append(ids if self._alive(ids, again) else self._create_chunk(job, index))
+        plan.ahead = ahead
+        self._fill(job)
         self._save(job)
-        return job
+
+    def _chunk_records(self, job: BulkJobState, plan: ChunkPlan) -> Iterator[dict[str, Any]]:
+        """Read the chunks in Id order from the current one, saving each one read."""
+        while True:
+            yield from self._job_records(job)
+            plan.done += 1
+            self.logger.info(
+                "Stream %s: chunk %d of %d read", self.source.name, plan.done, plan.count
+            )
+            if plan.done >= plan.count:
+                return
+            job.restart(plan.ahead.pop(0) if plan.ahead else self._create_chunk(job, plan.done))
+            self._fill(job)
+            self._save(job)
+
+    # --- reading jobs ---------------------------------------------------------------------
 
     def _job_records(self, job: BulkJobState) -> Iterator[dict[str, Any]]:
         """Wait for the jobs, then yield their records page by page (saving progress).
@@ -323,10 +506,14 @@ class BulkRead:
             self.client.delete(job_id)
 
     def _discard(self, job: BulkJobState) -> None:
-        """Delete the jobs of a read that failed, and forget the resume point."""
+        """Delete the jobs of a read that failed, and forget the resume point.
+
+        A chunked read keeps its plan: the next run queries the current chunk again (its job
+        is gone) and takes up the jobs created ahead.
+        """
         for job_id in job.job_ids:
             self.client.delete(job_id)
-        self._save(None)
+        self._save(job if job.chunks is not None else None)
 
     def _pages(
         self, job_id: str, info: Mapping[str, Any], locator: str | None, rows: int

@@ -15,6 +15,7 @@ from typing import Any
 
 from salesforce_common import ConfigError
 
+from tap_salesforce_plus.bulk_chunks import DEFAULT_CHUNK_ROWS, DEFAULT_JOBS_IN_FLIGHT, BulkChunking
 from tap_salesforce_plus.registry import TableRequest, parse_tables
 from tap_salesforce_plus.report_schema import ReportSpec, parse_reports
 from tap_salesforce_plus.timespec import parse_interval, parse_start_date
@@ -88,6 +89,9 @@ class TapOptions:
         api_type: ``auto``, ``rest`` or ``bulk``.
         bulk_threshold: In ``auto``, rows above which a stream is read with the Bulk API.
         bulk_page_size: ``maxRecords`` of each Bulk API result page.
+        bulk_chunk_rows: Bulk reads of more rows are split into Id-range chunks of about this
+            many rows, one job each.
+        bulk_max_jobs_in_flight: Jobs of a chunked read that exist at a time.
         queries: Named SOQL query streams.
         relationships: Stream name -> parent relationships embedded as sub-objects.
         formula_refresh: How often formula fields are re-read (None: never).
@@ -106,6 +110,8 @@ class TapOptions:
     api_type: str = "auto"
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD
     bulk_page_size: int = DEFAULT_BULK_PAGE_SIZE
+    bulk_chunk_rows: int = DEFAULT_CHUNK_ROWS
+    bulk_max_jobs_in_flight: int = DEFAULT_JOBS_IN_FLIGHT
     queries: tuple[QuerySpec, ...] = ()
     relationships: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     formula_refresh: dt.timedelta | None = None
@@ -114,6 +120,11 @@ class TapOptions:
     emit_activate_version: bool = True
     reports: tuple[ReportSpec, ...] = ()
     all_reports: bool = False
+
+    @property
+    def bulk_chunks(self) -> BulkChunking:
+        """How large Bulk reads are split (``bulk_chunk_rows``, ``bulk_max_jobs_in_flight``)."""
+        return BulkChunking(self.bulk_chunk_rows, self.bulk_max_jobs_in_flight)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapOptions:
@@ -151,6 +162,10 @@ class TapOptions:
             api_type=_setting(config, "api_type", "auto"),
             bulk_threshold=_setting(config, "bulk_threshold", DEFAULT_BULK_THRESHOLD),
             bulk_page_size=_setting(config, "bulk_page_size", DEFAULT_BULK_PAGE_SIZE),
+            bulk_chunk_rows=_setting(config, "bulk_chunk_rows", DEFAULT_CHUNK_ROWS),
+            bulk_max_jobs_in_flight=_setting(
+                config, "bulk_max_jobs_in_flight", DEFAULT_JOBS_IN_FLIGHT
+            ),
             queries=_queries(config.get("queries")),
             relationships=_relationships(config.get("relationships")),
             formula_refresh=(

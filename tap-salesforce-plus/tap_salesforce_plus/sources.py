@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesforce_common.soql import Query, format_query
 
+from tap_salesforce_plus.bulk_chunks import BulkChunking
 from tap_salesforce_plus.deletions import IS_DELETED
 from tap_salesforce_plus.schema import PRIMARY_KEY, replication_key_for
 from tap_salesforce_plus.shape import ParentNode, Shape, field_nodes
@@ -35,6 +36,7 @@ class StreamSource:
         bulk_allowed: Whether the Bulk API may read it.
         hard_deletes: Whether to report deletions from ``sobjects/{X}/deleted``.
         approximate_rows: The org's approximate row count (``limits/recordCount``), if known.
+        bulk_chunks: How a large Bulk read is split into Id ranges (None: never).
     """
 
     name: str
@@ -46,6 +48,7 @@ class StreamSource:
     bulk_allowed: bool = True
     hard_deletes: bool = False
     approximate_rows: int | None = None
+    bulk_chunks: BulkChunking | None = None
 
     def statement(self, terms: Sequence[str], window: Window, *, ordered: bool = True) -> str:
         """The SOQL reading some terms of this source within a window of the key.
@@ -102,4 +105,5 @@ def table_source(
         hard_deletes=options.include_deleted
         and has_deleted_flag
         and bool(describe.get("replicateable", True)),
+        bulk_chunks=options.bulk_chunks,
     )

@@ -19,6 +19,12 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_salesforce_plus.bulk_chunks import (
+    DEFAULT_CHUNK_ROWS,
+    DEFAULT_JOBS_IN_FLIGHT,
+    MAX_CHUNKS,
+    MAX_JOBS_IN_FLIGHT,
+)
 from tap_salesforce_plus.clock import ServerClock
 from tap_salesforce_plus.discovery import describe_objects, global_describe
 from tap_salesforce_plus.formulas import FormulaStream, formula_source
@@ -260,6 +266,30 @@ class TapSalesforcePlus(TerminationHook):
             ),
         ),
         th.Property(
+            "bulk_chunk_rows",
+            th.IntegerType(minimum=1),
+            default=DEFAULT_CHUNK_ROWS,
+            description=(
+                "A Bulk API read of more rows than this (by the org's approximate count, "
+                "`limits/recordCount`; from a bookmark, a `COUNT()` of the read's window; "
+                "without counts from the org, reads are not split) is split by record Id into "
+                "chunks of about "
+                "this many rows, one query job each (Bulk API 1.0's PK chunking, for Bulk API "
+                "2.0): Salesforce runs them in parallel, none times out on a huge table, and "
+                "the state records each chunk read, so an interrupted run resumes without "
+                f"reading those again. At most {MAX_CHUNKS} chunks per read."
+            ),
+        ),
+        th.Property(
+            "bulk_max_jobs_in_flight",
+            th.IntegerType(minimum=1, maximum=MAX_JOBS_IN_FLIGHT),
+            default=DEFAULT_JOBS_IN_FLIGHT,
+            description=(
+                "Bulk API jobs of a chunked read that exist at a time: the chunk being read "
+                "and the next ones, created ahead so that Salesforce prepares them meanwhile."
+            ),
+        ),
+        th.Property(
             "formula_refresh_hours",
             th.NumberType(exclusive_minimum=0),
             description=(
@@ -393,7 +423,8 @@ class TapSalesforcePlus(TerminationHook):
         """Describe the org and build one stream per table and per query.
 
         One global describe, then per-object describes in batches of 25 (the last one also
-        asks the tables' approximate row counts, in ``auto`` mode); with
+        asks the tables' approximate row counts, unless ``api_type`` is ``rest``: they choose
+        REST or Bulk in ``auto`` mode and split large Bulk reads); with
         ``formula_refresh_hours``, ``<stream>__formulas`` companions too.
 
         Returns:
@@ -409,7 +440,7 @@ class TapSalesforcePlus(TerminationHook):
         queryable = {str(e["name"]).lower() for e in sobjects if e.get("queryable")}
         first = [t.object_name for t in tables]
         first += [q.from_object for _, q in queries if q.from_object.lower() in queryable]
-        counted = [t.object_name for t in tables] if options.api_type == "auto" else []
+        counted = [t.object_name for t in tables] if options.api_type != "rest" else []
         describes = describe_objects(session, list(dict.fromkeys(first)), count=counted)
         found = {name.lower(): body for name, body in describes.found.items()}
         parents = self._relationship_parents(tables, found)
