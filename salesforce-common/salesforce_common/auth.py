@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from singer_sdk.authenticators import (
     BearerTokenAuthenticator,
     OAuthAuthenticator,
@@ -316,6 +314,10 @@ def _load_private_key(private_key: str, passphrase: str | None) -> str:
         text = text.replace("\\n", "\n")
     if "-----BEGIN" not in text:
         raise ConfigError("private_key must be PEM text (-----BEGIN ... PRIVATE KEY-----)")
+    # Imported here: only the JWT flow needs it, and it costs every run 30 ms at start-up.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_private_key(
             text.encode(), password=passphrase.encode() if passphrase else None
