@@ -53,6 +53,7 @@ from target_api_calls import email, input_records, singer_input  # noqa: E402
 SMALL_ORG_SCALE = 50
 TARGET_RECORDS = 10_000
 MILLION = 1_000_000
+SLOW_PEERS_UP_TO = 100_000
 SMOKE_ROWS = 2_000
 SMOKE_TARGET_RECORDS = 1_000
 
@@ -76,6 +77,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="results dir")
     parser.add_argument("--no-postgres", action="store_true", help="skip the target-postgres runs")
+    parser.add_argument(
+        "--peers-up-to",
+        type=int,
+        default=SLOW_PEERS_UP_TO,
+        help="largest level at which singer-io's tap and Airbyte's source run (they take about "
+        "2 ms of CPU a record: 35 minutes each at 1,000,000 rows)",
+    )
     args = parser.parse_args(argv)
     args.levels = sorted({int(r) for r in args.rows.split(",") if r.strip()})
     if args.million:
@@ -176,26 +184,34 @@ class Bench:
             return None
 
     def level(self, org: Org, pg_config: dict[str, Any] | None, first: bool) -> None:
-        """Measure every extraction client at this org size."""
-        repeat = self.args.repeat
+        """Measure every extraction client at this org size (once above 100,000 rows)."""
+        repeat = 1 if org.rows > SLOW_PEERS_UP_TO else self.args.repeat
         self.add(best(repeat, lambda: runners.floor(org)))
         for api_type in ("rest", "bulk"):
             self.add(best(repeat, partial(runners.tap_plus, org, api_type)))
         self.add(best(repeat, lambda: runners.bulk2_peer(org)))
-        singer_io = self.peer("tap-salesforce")
-        if singer_io is not None:
-            for api_type in ("REST", "BULK"):
-                self.add(
-                    best(
-                        1 if org.rows > 100_000 else repeat,
-                        partial(runners.singer_io, org, singer_io, api_type),
-                    )
+        if org.rows > self.args.peers_up_to:
+            for name in ("tap-salesforce", "airbyte-source-salesforce"):
+                self.skip(
+                    f"{name} at {org.rows:,} rows",
+                    f"slow peers run up to --peers-up-to {self.args.peers_up_to:,} rows; their "
+                    "CPU per record is flat across sizes (see the smaller levels)",
                 )
+        else:
+            self.slow_peers(org)
         if first and pg_config is not None:
             for api_type in ("rest", "bulk"):
                 measured = runners.tap_plus_into_postgres(org, api_type, pg_config)
                 measured.records = loaded_rows(pg_config, measured.extra["schema"])
                 self.add(measured)
+
+    def slow_peers(self, org: Org) -> None:
+        """singer-io's tap-salesforce (REST and BULK) and Airbyte's source-salesforce."""
+        repeat = 1 if org.rows > SLOW_PEERS_UP_TO else self.args.repeat
+        singer_io = self.peer("tap-salesforce")
+        if singer_io is not None:
+            for api_type in ("REST", "BULK"):
+                self.add(best(repeat, partial(runners.singer_io, org, singer_io, api_type)))
         airbyte = self.peer("airbyte-source-salesforce")
         if airbyte is not None:
             self.try_airbyte(org, airbyte)
