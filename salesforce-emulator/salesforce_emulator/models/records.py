@@ -148,6 +148,58 @@ def _coerce(f: FieldDef, value: Any) -> Any:
     raise TypeError(value)
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What validation needs of an object's fields, computed once per :class:`ObjectDef`.
+
+    ``ObjectDef`` is frozen (adding a field makes a new one), so the shape of an object never
+    goes stale; computing it per record was most of the cost of a Bulk ingest job.
+    """
+
+    obj: ObjectDef
+    required: tuple[FieldDef, ...]
+    """Stored fields a create must fill (not nillable, createable, not defaulted)."""
+    not_nillable: frozenset[str]
+    unique: tuple[FieldDef, ...]
+    defaults: tuple[tuple[FieldDef, Any], ...]
+    """(field, raw default) of fields with a default value (``None``: false boolean)."""
+    system: tuple[str, ...]
+    """The audit fields the object has (set on create)."""
+    has_owner: bool
+
+    @classmethod
+    def of(cls, obj: ObjectDef) -> _Shape:
+        stored = obj.stored_fields
+        defaults: list[tuple[FieldDef, Any]] = []
+        for f in stored:
+            if f.default_value is not None:
+                defaults.append((f, f.default_value))
+            elif f.type == "boolean" and not f.nillable:
+                defaults.append((f, None))
+        return cls(
+            obj=obj,
+            required=tuple(
+                f for f in stored if not f.nillable and f.createable and not f.defaulted_on_create
+            ),
+            not_nillable=frozenset(f.name for f in stored if not f.nillable),
+            unique=tuple(f for f in stored if f.unique),
+            defaults=tuple(defaults),
+            system=tuple(name for name in _SYSTEM_NAMES if obj.field(name) is not None),
+            has_owner=obj.field("OwnerId") is not None,
+        )
+
+
+_SYSTEM_NAMES = (
+    "Id",
+    "IsDeleted",
+    "CreatedDate",
+    "LastModifiedDate",
+    "SystemModstamp",
+    "CreatedById",
+    "LastModifiedById",
+)
+
+
 class RecordWriter:
     """Validates and writes records of one org; callers hold the org lock."""
 
@@ -160,6 +212,14 @@ class RecordWriter:
         self.duplicate_rules = duplicate_rules
         self.lock_row_failures = 0
         self.forced_error: RecordError | None = None
+        self._shapes: dict[int, _Shape] = {}
+
+    def _shape(self, obj: ObjectDef) -> _Shape:
+        """The object's :class:`_Shape` (cached by identity; the entry keeps ``obj`` alive)."""
+        shape = self._shapes.get(id(obj))
+        if shape is None or shape.obj is not obj:
+            shape = self._shapes[id(obj)] = _Shape.of(obj)
+        return shape
 
     # --- validation -----------------------------------------------------------------------
 
@@ -222,14 +282,7 @@ class RecordWriter:
                 raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [f.name])
 
     def _check_required(self, obj: ObjectDef, record: Mapping[str, Any]) -> None:
-        missing = [
-            f.name
-            for f in obj.stored_fields
-            if not f.nillable
-            and f.createable
-            and not f.defaulted_on_create
-            and record.get(f.name) in (None, "")
-        ]
+        missing = [f.name for f in self._shape(obj).required if record.get(f.name) in (None, "")]
         if missing:
             raise RecordError(
                 "REQUIRED_FIELD_MISSING",
@@ -238,9 +291,9 @@ class RecordWriter:
             )
 
     def _check_unique(self, obj: ObjectDef, record: Mapping[str, Any], record_id: str) -> None:
-        for f in obj.stored_fields:
+        for f in self._shape(obj).unique:
             value = record.get(f.name)
-            if not f.unique or value is None:
+            if value is None:
                 continue
             collate = " COLLATE BINARY" if f.case_sensitive else ""
             clash = self.conn.execute(
@@ -329,20 +382,18 @@ class RecordWriter:
             "CreatedById": options.user_id,
             "LastModifiedById": options.user_id,
         }
-        if obj.field("OwnerId") is not None and not record.get("OwnerId"):
+        shape = self._shape(obj)
+        if shape.has_owner and not record.get("OwnerId"):
             record["OwnerId"] = options.user_id
-        record.update({k: v for k, v in system.items() if obj.field(k) is not None})
+        record.update({k: system[k] for k in shape.system})
         self.insert_raw(obj, record)
         return record_id
 
     def defaults(self, obj: ObjectDef) -> dict[str, Any]:
         """Values a new record gets when not given (field defaults, false for required booleans)."""
         defaults: dict[str, Any] = {}
-        for f in obj.stored_fields:
-            if f.default_value is not None:
-                defaults[f.name] = coerce_value(f, f.default_value)
-            elif f.type == "boolean" and not f.nillable:
-                defaults[f.name] = 0
+        for f, value in self._shape(obj).defaults:
+            defaults[f.name] = 0 if value is None else coerce_value(f, value)
         if obj.name == "Case":
             count = self.conn.execute('SELECT COUNT(*) FROM "Case"').fetchone()[0]
             defaults["CaseNumber"] = f"{count + 1:08d}"
@@ -368,11 +419,8 @@ class RecordWriter:
         self._transient_fault()
         stored = self._fields(obj, values, creating=False)
         merged = current | stored
-        missing = [
-            f.name
-            for f in obj.stored_fields
-            if not f.nillable and f.name in stored and stored[f.name] is None
-        ]
+        not_nillable = self._shape(obj).not_nillable
+        missing = [name for name, value in stored.items() if value is None and name in not_nillable]
         if missing:
             raise RecordError(
                 "REQUIRED_FIELD_MISSING",
@@ -465,12 +513,22 @@ class RecordWriter:
         )
 
     def get_raw(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
-        """The stored row of a record (15- or 18-char Id), or None."""
-        cursor = self.conn.execute(
-            f'SELECT * FROM {quote(obj.name)} WHERE "Id" = ? OR substr("Id", 1, 15) = ?',
-            (record_id, record_id[:15]),
-        )
+        """The stored row of a record (15- or 18-char Id), or None.
+
+        The row whose Id is ``record_id``, else the one whose Id starts with its first 15
+        characters (a 15-character Id, or an 18-character one with another suffix). Both
+        lookups use the primary key: an ``OR substr(...)`` condition would scan the table.
+        """
+        table = quote(obj.name)
+        cursor = self.conn.execute(f'SELECT * FROM {table} WHERE "Id" = ?', (record_id,))
         row = cursor.fetchone()
+        if row is None:
+            prefix = record_id[:15]
+            cursor = self.conn.execute(
+                f'SELECT * FROM {table} WHERE "Id" >= ? AND "Id" < ? AND substr("Id", 1, 15) = ?',
+                (prefix, prefix + "\x7f", prefix),
+            )
+            row = cursor.fetchone()
         if row is None:
             return None
         return dict(zip([c[0] for c in cursor.description], row, strict=True))
