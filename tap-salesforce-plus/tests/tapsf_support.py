@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,10 +238,25 @@ def run_cli_many(
     }
 
 
+def _page_saved(job: dict[str, Any]) -> bool:
+    return bool(job.get("locator"))
+
+
 def kill_after_first_bulk_page(
-    config: dict[str, Any], tmp_path: Path, catalog: dict[str, Any] | None = None
+    config: dict[str, Any],
+    tmp_path: Path,
+    catalog: dict[str, Any] | None = None,
+    *,
+    saved: Callable[[dict[str, Any]], bool] = _page_saved,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Run the tap CLI on ``contact``; SIGKILL it once a STATE saves the first Bulk page read.
+
+    Args:
+        config: The tap config.
+        tmp_path: Where the config (and catalog) files go.
+        catalog: A catalog, if any.
+        saved: Kill once a STATE's ``bulk_job`` of ``contact`` passes this (default: it
+            saves a page's locator).
 
     Returns:
         The messages written before the kill, and the last STATE.
@@ -261,7 +277,7 @@ def kill_after_first_bulk_page(
         for line in process.stdout:
             messages.append(message := json.loads(line))
             job = message.get("value", {}).get("bookmarks", {}).get("contact", {}).get("bulk_job")
-            if message["type"] == "STATE" and job and job.get("locator"):
+            if message["type"] == "STATE" and job and saved(job):
                 process.send_signal(signal.SIGKILL)
                 break
     finally:
