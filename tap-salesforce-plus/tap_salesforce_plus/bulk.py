@@ -468,26 +468,32 @@ class BulkRead:
     def _chunk_records(self, job: BulkJobState, plan: ChunkPlan) -> Iterator[dict[str, Any]]:
         """Read the chunks in Id order from the current one, saving each one read."""
         while True:
-            yield from self._job_records(job)
+            yield from self._job_records(job, delete=False)
+            read = job.job_ids
             plan.done += 1
             self.logger.info(
                 "Stream %s: chunk %d of %d read", self.source.name, plan.done, plan.count
             )
+            if plan.done < plan.count:  # saved before the jobs read are deleted
+                job.restart(plan.ahead.pop(0) if plan.ahead else self._create_chunk(job, plan.done))
+                self._save(job)
+            for job_id in read:
+                self.client.delete(job_id)
             if plan.done >= plan.count:
                 return
-            job.restart(plan.ahead.pop(0) if plan.ahead else self._create_chunk(job, plan.done))
+            ahead = len(plan.ahead)
             self._fill(job)
-            self._save(job)
+            if len(plan.ahead) > ahead:
+                self._save(job)
 
     # --- reading jobs ---------------------------------------------------------------------
 
-    def _job_records(self, job: BulkJobState) -> Iterator[dict[str, Any]]:
+    def _job_records(self, job: BulkJobState, *, delete: bool = True) -> Iterator[dict[str, Any]]:
         """Wait for the jobs, then yield their records page by page (saving progress).
-
-        The jobs are deleted once read.
 
         Args:
             job: The resume point (new, or from the state).
+            delete: Delete the jobs once read.
 
         Yields:
             Records, typed by the shape.
@@ -502,7 +508,7 @@ class BulkRead:
                     for part, job_id in enumerate(job.part_ids)
                 ]
                 yield from self._stream(job, infos[job.id], spool, headers)
-        for job_id in job.job_ids:
+        for job_id in job.job_ids if delete else ():
             self.client.delete(job_id)
 
     def _discard(self, job: BulkJobState) -> None:

@@ -122,8 +122,10 @@ class ChunkPlan:
         if not isinstance(done, int) or not 0 <= done <= len(bounds):
             raise ValueError(f"chunk {done!r} is not one of the {len(bounds) + 1}")
         ahead = value.get("ahead") or []
-        if not isinstance(ahead, list) or not all(isinstance(ids, list) for ids in ahead):
+        if not isinstance(ahead, list) or not all(isinstance(ids, list) and ids for ids in ahead):
             raise TypeError("ahead is not a list of job lists")
+        if len(ahead) > len(bounds) - done:
+            raise ValueError(f"{len(ahead)} chunks ahead of chunk {done + 1} of {len(bounds) + 1}")
         since = value.get("since")
         return cls(
             bounds=bounds,

@@ -122,6 +122,8 @@ def test_chunk_plan_round_trips_and_malformed_state_is_one_line_naming_the_strea
         {"bounds": ["0035g000000003B"], "done": 2},
         {"bounds": ["not an id"], "done": 0},
         {"bounds": [], "done": 0, "ahead": "750x"},
+        {"bounds": ["0035g000000003B"], "done": 0, "ahead": [[]]},
+        {"bounds": ["0035g000000003B"], "done": 0, "ahead": [["750x"], ["750y"]]},
     ):
         with pytest.raises(ConfigError) as error:
             BulkJobState.from_state({"id": "750a", "chunks": chunks}, "contact")
