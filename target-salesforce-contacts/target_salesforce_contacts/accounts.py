@@ -19,13 +19,18 @@ from typing import Any
 
 from salesforce_common import TransientError
 from salesforce_common.api_limits import COLLECTION_RECORDS
-from salesforce_common.soql import quote_string
 
 from target_salesforce_contacts.api import ContactsApi
 from target_salesforce_contacts.describe import ContactSchema
 from target_salesforce_contacts.errors import MappingError, PendingWritesError
 from target_salesforce_contacts.mapping import MISSING, get_path
-from target_salesforce_contacts.matching import find_records, in_queries, oldest_first, value_key
+from target_salesforce_contacts.matching import (
+    find_records,
+    in_queries,
+    oldest_first,
+    quote_literal,
+    value_key,
+)
 from target_salesforce_contacts.planning import Incoming, Reject
 from target_salesforce_contacts.settings import AccountAmbiguity, AccountPolicy, TargetSettings
 
@@ -313,7 +318,7 @@ class AccountLinker:
             head,
             domains,
             url_prefix_bytes=prefix,
-            term=lambda d: f"{WEBSITE} LIKE {quote_string('%' + d + '%')}",
+            term=lambda d: f"{WEBSITE} LIKE {quote_literal('%' + d + '%')}",
             separator=" OR ",
         ):
             for row in self.api.query(statement):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -69,15 +70,19 @@ class ContactsApi:
             allow_duplicate_save: Send ``Sforce-Duplicate-Rule-Header: allowSave=true`` on
                 writes.
             sleep: Waits between repeated reads (replaceable in tests).
-            parallel: Most lookups and collection calls in flight at once.
+            parallel: Most requests in flight at once (lookups, collection calls and Bulk
+                ingest calls together, also while one batch writes and the next is looked
+                up).
         """
         self.session = session
         self.sleep = sleep
         self.parallel = max(1, parallel)
+        self.slots = threading.BoundedSemaphore(self.parallel)
+        """Held by each request for its duration: at most ``parallel`` in flight."""
         self.write_headers = (
             {DUPLICATE_RULE_HEADER: "allowSave=true"} if allow_duplicate_save else {}
         )
-        self.ingest = BulkIngestClient(session, headers=self.write_headers)
+        self.ingest = BulkIngestClient(session, headers=self.write_headers, gate=self.slots)
         """Bulk API 2.0 ingest jobs (the shared library's client)."""
 
     @property
@@ -102,7 +107,8 @@ class ContactsApi:
         Returns:
             The describe body.
         """
-        return dict(self.session.get_json(f"sobjects/{quote(sobject, safe='')}/describe"))
+        with self.slots:
+            return dict(self.session.get_json(f"sobjects/{quote(sobject, safe='')}/describe"))
 
     @property
     def query_url_prefix_bytes(self) -> int:
@@ -146,7 +152,8 @@ class ContactsApi:
 
     def _read(self, path: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """GET a JSON page, checked complete (a page cut short is read again by the session)."""
-        return dict(self.session.get_json(path, params))
+        with self.slots:
+            return dict(self.session.get_json(path, params))
 
     def find_by_email(
         self, emails: Sequence[str], fields: Sequence[str] | set[str] = ()
@@ -191,9 +198,10 @@ class ContactsApi:
             "records": [{"attributes": {"type": CONTACT}, **r} for r in records],
         }
         path = f"composite/sobjects/{CONTACT}/{quote(external_id_field, safe='')}"
-        response = self.session.request(
-            "PATCH", path, retry=False, json=body, headers=self.write_headers
-        )
+        with self.slots:
+            response = self.session.request(
+                "PATCH", path, retry=False, json=body, headers=self.write_headers
+            )
         return list(decoded(response))
 
     def update(
@@ -215,9 +223,10 @@ class ContactsApi:
                 for record_id, values in records
             ],
         }
-        response = self.session.request(
-            "PATCH", "composite/sobjects", retry=False, json=body, headers=self.write_headers
-        )
+        with self.slots:
+            response = self.session.request(
+                "PATCH", "composite/sobjects", retry=False, json=body, headers=self.write_headers
+            )
         return list(decoded(response))
 
     def create(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -234,9 +243,10 @@ class ContactsApi:
             "allOrNone": False,
             "records": [{"attributes": {"type": sobject}, **r} for r in records],
         }
-        response = self.session.request(
-            "POST", "composite/sobjects", retry=False, json=body, headers=self.write_headers
-        )
+        with self.slots:
+            response = self.session.request(
+                "POST", "composite/sobjects", retry=False, json=body, headers=self.write_headers
+            )
         return list(decoded(response))
 
     def delete(self, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -248,9 +258,10 @@ class ContactsApi:
         Returns:
             One result per Id, in order.
         """
-        response = self.session.request(
-            "DELETE",
-            "composite/sobjects",
-            params={"ids": ",".join(ids), "allOrNone": "false"},
-        )
+        with self.slots:
+            response = self.session.request(
+                "DELETE",
+                "composite/sobjects",
+                params={"ids": ",".join(ids), "allOrNone": "false"},
+            )
         return list(decoded(response))

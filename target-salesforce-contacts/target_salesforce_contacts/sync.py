@@ -33,6 +33,7 @@ from target_salesforce_contacts.journal import Journal
 from target_salesforce_contacts.leads import LEAD, LeadChecker, LeadPlan
 from target_salesforce_contacts.ledger import Ledger, now_iso, write_summary
 from target_salesforce_contacts.mapping import EMAIL, ContactMapping, StreamMapper
+from target_salesforce_contacts.pipeline import Buffered, InFlight, Pipeline
 from target_salesforce_contacts.planning import (
     BatchPlan,
     Incoming,
@@ -47,7 +48,7 @@ from target_salesforce_contacts.report import RunStats
 from target_salesforce_contacts.settings import DeleteMode, MultipleMatchPolicy, TargetSettings
 from target_salesforce_contacts.state import State, StateKeeper
 from target_salesforce_contacts.tracking import SyncedContacts
-from target_salesforce_contacts.writers import BulkWriter, CollectionsWriter, Outcome
+from target_salesforce_contacts.writers import BulkWriter, CollectionsWriter, Outcome, Report
 
 MAX_LOGGED_IDS = 5
 EXIT_SIGNAL_BASE = 128
@@ -145,6 +146,8 @@ class ContactSync:
         self._mapping: ContactMapping | None = None
         self._mappers: dict[str, StreamMapper] = {}
         self._finished = False
+        self.pipeline = Pipeline()
+        """The batch whose writes run while the next one is read and looked up."""
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -221,28 +224,95 @@ class ContactSync:
         if records:
             self.state.batch_started()
             try:
-                self.write_batch(stream, records, key_properties)
+                self.write_batch(stream, records, key_properties, writer=writer)
             except (SalesforceError, TargetError) as exc:
                 raise self.finish_on_error(exc, stream, len(records)) from exc
         self.state.batch_written(writer)
-        signum = self.state.batch_finished()
-        if signum is not None:
-            self.finish(stopped=True)
-            self.logger.info("Stopped by signal %d after the batch being written", signum)
-            sys.exit(EXIT_SIGNAL_BASE + signum)
+        self._stop_if_signalled(self.state.batch_finished())
+
+    def _stop_if_signalled(self, signum: int | None) -> None:
+        """Exit after the batch being written when a stop signal arrived meanwhile."""
+        if signum is None:
+            return
+        self.finish(stopped=True)
+        self.logger.info("Stopped by signal %d after the batch being written", signum)
+        sys.exit(EXIT_SIGNAL_BASE + signum)
+
+    def settle(self) -> None:
+        """Wait for the batch whose writes are in flight; count its outcomes; pass on STATEs.
+
+        A stop signal arriving meanwhile waits for it, as during any batch write.
+
+        Raises:
+            TargetError: Its writes could not be completed (the run is finished; one line).
+        """
+        if self.pipeline.in_flight is None:
+            return
+        outer = not self.state.writing
+        if outer:
+            self.state.batch_started()
+        try:
+            self._settle_in_flight()
+        finally:
+            signum = self.state.batch_finished() if outer else None
+        self._stop_if_signalled(signum)
+
+    def _settle_in_flight(self) -> None:
+        """Wait for the batch in flight; raise what ended its writes (see :meth:`settle`)."""
+        flight = self.pipeline.wait()
+        if flight is None or flight.error is None:
+            return
+        error = flight.error
+        if isinstance(error, SalesforceError | TargetError):
+            raise self.finish_on_error(error, flight.stream, flight.size) from error
+        raise error
+
+    def _complete(
+        self,
+        flight: InFlight,
+        outcomes: Sequence[tuple[Report, Outcome]],
+        error: BaseException | None,
+    ) -> None:
+        """Account for a batch whose background writes are over (on the writes' thread).
+
+        Its outcomes are counted, dead-lettered, ledgered and tracked in the order they were
+        reported, the files flushed, and, when every write went through and ``max_rejects``
+        holds, its STATEs passed on at once. The main thread touches none of these until it
+        has waited for the batch (:meth:`settle`).
+
+        Raises:
+            TooManyRejectsError: ``max_rejects`` is exceeded (raised again by :meth:`settle`).
+        """
+        try:
+            for report, outcome in outcomes:
+                report(outcome)
+        finally:
+            self._after_writes()
+        if error is None:
+            self._check_max_rejects()
+            self.state.batch_written(flight.token)
 
     def write_batch(
         self,
         stream: str,
         records: Sequence[Mapping[str, Any]],
         key_properties: Sequence[str] = (),
+        *,
+        writer: Hashable | None = None,
     ) -> None:
         """Match, plan and write one batch; dead-letter what cannot be written.
+
+        With ``writer`` (and ``max_parallel_requests`` above 1, not a dry run) the writes
+        are pipelined: they run in the background, and the batch's records stay pending for
+        the STATE keeper under a token of their own until :meth:`settle` accounts for them.
+        The previous batch in flight is settled first, after the lookups of the keys it does
+        not hold (see ``pipeline.py``).
 
         Args:
             stream: The stream name.
             records: The batch, in input order.
             key_properties: The stream's key properties (for the ledger).
+            writer: The sink whose records these are (as given to ``state.record_received``).
 
         Raises:
             TooManyRejectsError: ``max_rejects`` is exceeded.
@@ -257,12 +327,13 @@ class ContactSync:
         )
         mapper.log_mapping()
         dry_run = self.settings.dry_run
+        self._settle_journal()
+        existing, key_rejects = self._find_around_writes(items, mapper)
+        pipelined = False
         try:
             if not dry_run:
                 for reject in local_rejects:
                     self._reject(reject)
-            self._settle_journal()
-            existing, key_rejects = self._find(items, mapper)
             items = _without(items, key_rejects)
             self._check_delete_cap(stream, items, existing)
             leads = self._check_leads(items, existing, mapper)
@@ -291,18 +362,70 @@ class ContactSync:
                 return
             self.matched += len(batch.matched)
             self._settle_without_writes(batch, leads)
-            self._write(batch)
-            if leads.updates:
-                self.lead_writer.write(leads.updates, self._record_lead)
-            if batch.deletes:
-                self.deleter.write(batch.deletes, self._record)
+            if writer is not None and self.api.parallel > 1:
+                token = _Token(stream)
+                self.state.hand_off(writer, token)
+                self.pipeline.start(
+                    stream=stream,
+                    size=len(records),
+                    keys=frozenset(i.key for i in items),
+                    token=token,
+                    write=lambda buffered: self._send(batch, leads, buffered),
+                    complete=self._complete,
+                )
+                pipelined = True
+            else:
+                self._send(batch, leads, _unbuffered)
         finally:
-            self.rejects.flush()
-            if not dry_run:
-                if self.ledger is not None:
-                    self.ledger.sync()
-                if self.settings.sync_deletes:
-                    self.tracking.save()
+            if not pipelined:
+                self._after_writes()
+            else:
+                self.rejects.flush()
+        self._check_max_rejects()
+
+    def _find_around_writes(
+        self, items: Sequence[Incoming], mapper: StreamMapper
+    ) -> tuple[dict[str, list[dict[str, Any]]], list[Reject]]:
+        """Look the batch up while the batch in flight writes; settle that batch meanwhile.
+
+        Keys the batch in flight holds are looked up only once its writes are final. With
+        match keys besides Email, a Contact in flight could match through another key, so
+        that batch is settled before any lookup.
+        """
+        if self.pipeline.in_flight is None:
+            return self._find(items, mapper)
+        assert self.finder is not None  # built with the mapping
+        if self.finder.keys != [EMAIL]:
+            self.settle()
+            return self._find(items, mapper)
+        held = self.pipeline.pending_keys
+        existing, rejects = self._find([i for i in items if i.key not in held], mapper)
+        self.settle()
+        later = [i for i in items if i.key in held]
+        if later:
+            found, more = self._find(later, mapper)
+            existing.update(found)
+            rejects += more
+        return existing, rejects
+
+    def _send(self, batch: BatchPlan, leads: LeadPlan, buffered: Buffered) -> None:
+        """Send the batch's writes: Contacts, then Leads, then deletes."""
+        self._write(batch, buffered(self._record))
+        if leads.updates:
+            self.lead_writer.write(leads.updates, buffered(self._record_lead))
+        if batch.deletes:
+            self.deleter.write(batch.deletes, buffered(self._record))
+
+    def _after_writes(self) -> None:
+        """Flush the rejects, the ledger and tracking after a batch's writes."""
+        self.rejects.flush()
+        if not self.settings.dry_run:
+            if self.ledger is not None:
+                self.ledger.sync()
+            if self.settings.sync_deletes:
+                self.tracking.save()
+
+    def _check_max_rejects(self) -> None:
         max_rejects = self.settings.max_rejects
         if max_rejects is not None and self.stats.rejected > max_rejects:
             raise TooManyRejectsError(
@@ -430,7 +553,7 @@ class ContactSync:
                 self.logger.info("Settled the Bulk jobs left by an earlier run; looking up now")
         self._journal_settled = True
 
-    def _write(self, batch: BatchPlan) -> None:
+    def _write(self, batch: BatchPlan, report: Report) -> None:
         """Send the batch's writes through the path that makes each create exactly once.
 
         Creates: upserts on the external-ID field when there is one, otherwise one
@@ -439,13 +562,13 @@ class ContactSync:
         """
         creates, updates = batch.creates, batch.updates
         if creates and self.mapping.external_id is None:
-            self.bulk.write(batch.writes, self._record)
+            self.bulk.write(batch.writes, report)
             return
         if len(updates) > self.settings.bulk_threshold:
-            self.bulk.write(updates, self._record)
+            self.bulk.write(updates, report)
             updates = []
         if creates or updates:
-            self.collections.write([*creates, *updates], self._record)
+            self.collections.write([*creates, *updates], report)
 
     def _reject(self, reject: Reject) -> None:
         self.stats.rejected += 1
@@ -634,6 +757,12 @@ class ContactSync:
         if self._finished:
             return
         self._finished = True
+        try:
+            self._settle_in_flight()
+        except (SalesforceError, TargetError) as error:
+            self.logger.error("%s", error)
+        finally:
+            self.pipeline.close()
         self.rejects.close()
         self.plan_file.close()
         if self.ledger is not None:
@@ -691,7 +820,7 @@ class ContactSync:
             The one-line error ending the run, for the caller to raise.
         """
         self.finish(stopped=True)
-        if isinstance(error, TooManyRejectsError | DeleteCapError):
+        if isinstance(error, TooManyRejectsError | DeleteCapError | RunStoppedError):
             return error
         if isinstance(error, PendingWritesError):
             return RunStoppedError(
@@ -724,6 +853,7 @@ class ContactSync:
                 "Ignoring ACTIVATE_VERSION %s of stream '%s' (sync_deletes is off)", version, stream
             )
             return
+        self.settle()
         stale = self.tracking.stale(stream, version)
         tracked = self.tracking.tracked(stream)
         self.logger.info(
@@ -767,6 +897,21 @@ class ContactSync:
             if self.ledger is not None:
                 self.ledger.sync()
             self.tracking.save()
+
+
+class _Token:
+    """The pending entry of a batch in flight in the STATE keeper (one per batch)."""
+
+    def __init__(self, stream: str) -> None:
+        self.stream = stream
+
+    def __repr__(self) -> str:
+        return f"<batch of {self.stream!r} in flight>"
+
+
+def _unbuffered(report: Report) -> Report:
+    """Outcomes go straight to ``report`` (writes on the calling thread)."""
+    return report
 
 
 def _without(items: Sequence[Incoming], rejects: Sequence[Reject]) -> list[Incoming]:

@@ -110,6 +110,7 @@ class TargetSalesforceContacts(StateHooksTarget):
         Args:
             state: The latest STATE received.
         """
+        self.sync.settle()
         self.sync.state.all_written(state)
 
     # -- end of run -----------------------------------------------------------------------

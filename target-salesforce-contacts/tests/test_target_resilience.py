@@ -195,7 +195,9 @@ def test_max_api_usage_percent_stops_cleanly(emulator, tmp_path):
 
 def test_request_limit_exceeded_stops_cleanly(emulator, tmp_path):
     emulator.admin.settings(daily_api_limit=100, api_used=100 - FIRST_BATCH_CALLS)
-    config = target_config(emulator, tmp_path, batch_size_rows=2)
+    # One request at a time, so the org's quota runs out exactly at the second batch (with
+    # pipelining its lookup would come before the first batch's last calls).
+    config = target_config(emulator, tmp_path, batch_size_rows=2, max_parallel_requests=1)
     run = run_target(config, TWO_BATCHES)
     assert isinstance(run.error, RunStoppedError)
     assert "REQUEST_LIMIT_EXCEEDED" in str(run.error)

@@ -35,13 +35,18 @@ def test_states_follow_the_batches_that_cover_them(emulator, tmp_path):
         state({"s": 3}),
         state({"s": 3}),  # unchanged: not repeated
     ]
-    run = run_target(target_config(emulator, tmp_path, batch_size_rows=2), messages)
+    # One request at a time: no pipelining, so each batch is written before the next message
+    # is read and its STATE goes out at once (test_target_pipeline covers pipelined batches).
+    config = target_config(emulator, tmp_path, batch_size_rows=2, max_parallel_requests=1)
+    run = run_target(config, messages)
     assert run.error is None
     assert run.states == [{"s": 1}, {"s": 2}, {"s": 3}]
 
 
 def test_a_state_waits_for_every_stream(emulator, tmp_path):
-    target = TargetSalesforceContacts(config=target_config(emulator, tmp_path, batch_size_rows=2))
+    # Not pipelined (see above): a's batch is written by the time its last record is handled.
+    config = target_config(emulator, tmp_path, batch_size_rows=2, max_parallel_requests=1)
+    target = TargetSalesforceContacts(config=config)
     out = io.StringIO()
     with redirect_stdout(out):
         target.process_lines(

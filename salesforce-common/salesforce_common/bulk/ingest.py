@@ -8,6 +8,7 @@ caller decides (see the target's writers).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -41,6 +42,8 @@ class BulkIngestClient:
         poll_max: Longest wait between polls, in seconds.
         max_wait: Give up waiting for a job after this many seconds.
         sleep: The sleep function (tests replace it).
+        gate: Held around each call (e.g. a semaphore shared with other requests of the
+            client, bounding how many are in flight); the waits between polls do not hold it.
     """
 
     session: SalesforceSession
@@ -50,6 +53,7 @@ class BulkIngestClient:
     poll_max: float = 10.0
     max_wait: float = 3600.0
     sleep: Callable[[float], None] = time.sleep
+    gate: contextlib.AbstractContextManager[Any] = field(default_factory=contextlib.nullcontext)
 
     def create(
         self, object_name: str, operation: str, *, external_id_field: str | None = None
@@ -67,7 +71,8 @@ class BulkIngestClient:
         body = csv_job_body(
             object=object_name, operation=operation, externalIdFieldName=external_id_field
         )
-        info: dict[str, Any] = self.session.request("POST", JOBS_PATH, json=body).json()
+        with self.gate:
+            info: dict[str, Any] = self.session.request("POST", JOBS_PATH, json=body).json()
         logger.debug("Bulk API ingest job %s created", info.get("id"))
         return info
 
@@ -78,13 +83,14 @@ class BulkIngestClient:
             job_id: An open job.
             csv_data: The CSV (UTF-8, LF line endings, a header row).
         """
-        self.session.request(
-            "PUT",
-            f"{JOBS_PATH}/{job_id}/batches",
-            retry=False,
-            data=csv_data,
-            headers={"Content-Type": "text/csv"},
-        )
+        with self.gate:
+            self.session.request(
+                "PUT",
+                f"{JOBS_PATH}/{job_id}/batches",
+                retry=False,
+                data=csv_data,
+                headers={"Content-Type": "text/csv"},
+            )
 
     def set_state(self, job_id: str, state: Literal["UploadComplete", "Aborted"]) -> dict[str, Any]:
         """``PATCH jobs/ingest/{id}`` to close (``UploadComplete``) or abort a job; not retried.
@@ -96,14 +102,15 @@ class BulkIngestClient:
         Returns:
             The job info.
         """
-        response = self.session.request(
-            "PATCH",
-            f"{JOBS_PATH}/{job_id}",
-            retry=False,
-            json={"state": state},
-            headers=dict(self.headers),
-        )
-        return dict(response.json())
+        with self.gate:
+            response = self.session.request(
+                "PATCH",
+                f"{JOBS_PATH}/{job_id}",
+                retry=False,
+                json={"state": state},
+                headers=dict(self.headers),
+            )
+            return dict(response.json())
 
     def info(self, job_id: str) -> dict[str, Any]:
         """``GET jobs/ingest/{id}``.
@@ -114,7 +121,8 @@ class BulkIngestClient:
         Returns:
             The job info: ``state``, ``numberRecordsProcessed``, ``numberRecordsFailed``, ...
         """
-        return dict(self.session.get_json(f"{JOBS_PATH}/{job_id}"))
+        with self.gate:
+            return dict(self.session.get_json(f"{JOBS_PATH}/{job_id}"))
 
     def wait(self, job_id: str, status: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Poll a closed job until it is ``JobComplete``, ``Failed`` or ``Aborted``.
@@ -149,9 +157,11 @@ class BulkIngestClient:
         Returns:
             The rows, keyed by the CSV header (order is not the upload's).
         """
-        response = self.session.request("GET", f"{JOBS_PATH}/{job_id}/{kind}/")
-        response.encoding = "utf-8"
-        return list(csv.DictReader(io.StringIO(response.text, newline="")))
+        with self.gate:
+            response = self.session.request("GET", f"{JOBS_PATH}/{job_id}/{kind}/")
+            response.encoding = "utf-8"
+            text = response.text
+        return list(csv.DictReader(io.StringIO(text, newline="")))
 
     def delete(self, job_id: str) -> None:
         """``DELETE jobs/ingest/{id}``; a job already gone is fine.
@@ -159,4 +169,5 @@ class BulkIngestClient:
         Args:
             job_id: The job.
         """
-        delete_job(self.session, kind="ingest", job_id=job_id)
+        with self.gate:
+            delete_job(self.session, kind="ingest", job_id=job_id)
