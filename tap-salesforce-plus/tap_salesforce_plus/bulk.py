@@ -442,8 +442,10 @@ class BulkRead:
 
     def _resume_chunks(self, job: BulkJobState, plan: ChunkPlan) -> None:
         """Take up a chunked read where the state left it; gone jobs are created again."""
-        current = f"querying chunk {plan.done + 1} of {plan.count} again from its Id range"
-        if self._alive(job.job_ids, current):
+        current = self._checked(job, plan.done, job.job_ids)
+        if current != job.job_ids:
+            job.restart(current)
+        else:
             self.logger.info(
                 "Stream %s: resuming chunk %d of %d (Bulk API job %s) at row %d",
                 self.source.name,
@@ -452,18 +454,20 @@ class BulkRead:
                 job.id,
                 job.rows,
             )
-        else:
-            for job_id in job.job_ids:
-                self.client.delete(job_id)
-            job.restart(self._create_chunk(job, plan.done))
-        ahead = []
-        for offset, ids in enumerate(plan.ahead):
-            index = plan.done + 1 + offset
-            again = f"creating chunk {index + 1} of {plan.count} again"
-            ahead.append(ids if self._alive(ids, again) else self._create_chunk(job, index))
-        plan.ahead = ahead
+        plan.ahead = [
+            self._checked(job, plan.done + 1 + offset, ids) for offset, ids in enumerate(plan.ahead)
+        ]
         self._fill(job)
         self._save(job)
+
+    def _checked(self, job: BulkJobState, index: int, job_ids: list[str]) -> list[str]:
+        """Saved jobs of chunk ``index`` if they can be read, else new ones (the old deleted)."""
+        assert job.chunks is not None
+        if self._alive(job_ids, f"querying chunk {index + 1} of {job.chunks.count} again"):
+            return job_ids
+        for job_id in job_ids:
+            self.client.delete(job_id)
+        return self._create_chunk(job, index)
 
     def _chunk_records(self, job: BulkJobState, plan: ChunkPlan) -> Iterator[dict[str, Any]]:
         """Read the chunks in Id order from the current one, saving each one read."""
