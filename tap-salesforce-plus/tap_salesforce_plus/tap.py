@@ -286,7 +286,9 @@ class TapSalesforcePlus(TerminationHook):
             default=DEFAULT_JOBS_IN_FLIGHT,
             description=(
                 "Bulk API jobs of a chunked read that exist at a time: the chunk being read "
-                "and the next ones, created ahead so that Salesforce prepares them meanwhile."
+                "and the next ones, created ahead so that Salesforce prepares them meanwhile "
+                "(a chunk of a wide object whose columns are split takes one job per part; "
+                "the chunk being read always has its jobs)."
             ),
         ),
         th.Property(
