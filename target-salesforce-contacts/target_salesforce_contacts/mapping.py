@@ -221,6 +221,8 @@ class StreamMapper:
         self.unmapped: set[str] = set()
         self._seen: set[str] = set()
         self._logged = False
+        self._sources: list[tuple[str, ContactField]] | None = None
+        """(source path, field) of every mapped property, rebuilt when the mapping grows."""
 
     @property
     def fields(self) -> set[str]:
@@ -293,6 +295,7 @@ class StreamMapper:
                 continue
             taken.add(target.name)
             self.automatic[prop] = target
+            self._sources = None
 
     def log_mapping(self) -> None:
         """Log the mapping and the ignored properties, once per stream, at INFO."""
@@ -325,11 +328,15 @@ class StreamMapper:
         Returns:
             What to write.
         """
-        self.observe(record)
+        if not self._seen.issuperset(record):
+            self.observe(record)
         email = get_path(record, self.email_path) if self.email_path else MISSING
         values: dict[str, Any] = {}
-        for source, f in (*self.automatic.items(), *self.mapping.explicit.items()):
-            raw = get_path(record, source)
+        sources = self._sources
+        if sources is None:
+            sources = self._sources = [*self.automatic.items(), *self.mapping.explicit.items()]
+        for source, f in sources:
+            raw = record[source] if source in record else get_path(record, source)
             if raw is MISSING:
                 continue
             converted = to_salesforce(f, raw)

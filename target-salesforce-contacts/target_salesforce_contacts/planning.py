@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from target_salesforce_contacts.describe import ContactSchema
@@ -44,9 +45,9 @@ class Incoming:
     source_key: dict[str, Any] | None = None
     version: int | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The matching key (lower-cased email)."""
+        """The matching key (lower-cased email; computed once, the email never changes)."""
         return email_key(self.email or "")
 
 

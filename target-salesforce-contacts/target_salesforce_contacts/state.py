@@ -80,11 +80,14 @@ class StateKeeper:
         Returns:
             The record's sequence number (0, 1, ...).
         """
-        with self._locked():
-            number = self._received
-            self._received += 1
-            self._pending.setdefault(writer, number)
-            return number
+        number = self._received
+        self._received = number + 1
+        # Only the reading thread numbers records and adds writers, so the lock is needed
+        # only when this record opens a writer's pending range.
+        if writer not in self._pending:
+            with self._locked():
+                self._pending.setdefault(writer, number)
+        return number
 
     @property
     def oldest_pending(self) -> int | None:

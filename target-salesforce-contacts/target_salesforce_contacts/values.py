@@ -20,6 +20,10 @@ EMAIL_RE = re.compile(
 MAX_EMAIL_LENGTH = 254
 INTEGER_TYPES = frozenset({"int", "long"})
 NUMBER_TYPES = frozenset({"double", "currency", "percent"})
+CONVERTED_TYPES = frozenset({"boolean", *INTEGER_TYPES, *NUMBER_TYPES, "date", "datetime", "time"})
+"""Types whose text values :func:`to_salesforce` converts (other text is only trimmed)."""
+COMPARED_TYPES = CONVERTED_TYPES | {"email", "multipicklist"}
+"""Types whose text values :func:`comparable` normalises beyond trimming."""
 TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_TEXT = frozenset({"false", "f", "no", "n", "0"})
 
@@ -143,6 +147,8 @@ def to_salesforce(field: ContactField, value: Any) -> Any:
         The JSON-ready value, or None.
     """
     if isinstance(value, str):
+        if field.type not in CONVERTED_TYPES:
+            return value.strip() or None
         value = value.strip()
     if value is None or value == "":
         return None
@@ -187,6 +193,8 @@ def comparable(field: ContactField, value: Any) -> Any:
         A value that compares equal when Salesforce would store the same thing.
     """
     if isinstance(value, str):
+        if field.type not in COMPARED_TYPES:
+            return value.strip() or None
         value = value.strip()
     if value is None or value == "":
         return None

@@ -536,13 +536,15 @@ class BulkWriter:
             CSV text (LF line endings, quoted where needed).
         """
         fields = sorted({name for op in ops for name in op.payload})
-        header = (["Id"] if any(not op.is_create for op in ops) else []) + fields
+        with_id = any(not op.is_create for op in ops)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        for op in ops:
-            row = {"Id": op.contact_id or "", **op.payload}
-            writer.writerow([_csv_value(row.get(name)) for name in header])
+        writer.writerow((["Id"] if with_id else []) + fields)
+        writer.writerows(
+            ([op.contact_id or ""] if with_id else [])
+            + [_csv_value(op.payload.get(name)) for name in fields]
+            for op in ops
+        )
         return buffer.getvalue()
 
     def _abort(self, job_id: str) -> dict[str, Any]:
