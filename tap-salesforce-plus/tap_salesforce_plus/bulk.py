@@ -177,6 +177,7 @@ class BulkRead:
         fields: The fields selected (refused ones are dropped and the jobs created again).
         client: The Bulk API client.
         page_size: ``maxRecords`` per result page.
+        parallel_pages: Result pages downloading at once (``resultPages``, API 58.0+).
         include_deleted: ``queryAll`` jobs.
         state: The stream's state (``bulk_job`` and the bookmark are kept in it).
         flush: Emits a STATE message with the state as it is now.
@@ -198,6 +199,7 @@ class BulkRead:
     now: Callable[[], dt.datetime]
     logger: logging.Logger
     since: dt.datetime | None = None
+    parallel_pages: int = 1
     resume: BulkJobState | None = None
     until: dt.datetime | None = None
     dropped: int = 0
@@ -535,6 +537,7 @@ class BulkRead:
             rows_before=rows,
             expected_total=int(info.get("numberRecordsProcessed") or 0),
             prefetch=True,
+            parallel=self.parallel_pages,
         )
 
     def _spool(

@@ -23,6 +23,8 @@ from tap_salesforce_plus.timespec import parse_interval, parse_start_date
 DEFAULT_LOOKBACK_MINUTES = 5
 DEFAULT_BULK_THRESHOLD = 10_000
 DEFAULT_BULK_PAGE_SIZE = 50_000
+MAX_PARALLEL_PAGES = 10
+"""Result pages downloading at once at most (far below 25 concurrent long requests per org)."""
 API_TYPES = ("auto", "rest", "bulk")
 DEFAULT_STATE_EVERY_RECORDS = 10_000
 MAX_STATE_EVERY_RECORDS = 1_000_000
@@ -92,6 +94,8 @@ class TapOptions:
         bulk_chunk_rows: Bulk reads of more rows are split into Id-range chunks of about this
             many rows, one job each.
         bulk_max_jobs_in_flight: Jobs of a chunked read that exist at a time.
+        bulk_parallel_pages: Result pages downloading at once through ``resultPages`` (1: the
+            locator chain, the next page downloading while one is read).
         queries: Named SOQL query streams.
         relationships: Stream name -> parent relationships embedded as sub-objects.
         formula_refresh: How often formula fields are re-read (None: never).
@@ -112,6 +116,7 @@ class TapOptions:
     bulk_page_size: int = DEFAULT_BULK_PAGE_SIZE
     bulk_chunk_rows: int = DEFAULT_CHUNK_ROWS
     bulk_max_jobs_in_flight: int = DEFAULT_JOBS_IN_FLIGHT
+    bulk_parallel_pages: int = 1
     queries: tuple[QuerySpec, ...] = ()
     relationships: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     formula_refresh: dt.timedelta | None = None
@@ -166,6 +171,7 @@ class TapOptions:
             bulk_max_jobs_in_flight=_setting(
                 config, "bulk_max_jobs_in_flight", DEFAULT_JOBS_IN_FLIGHT
             ),
+            bulk_parallel_pages=_setting(config, "bulk_parallel_pages", 1),
             queries=_queries(config.get("queries")),
             relationships=_relationships(config.get("relationships")),
             formula_refresh=(

@@ -278,6 +278,7 @@ class SoqlStream(SalesforceStream):
                 fields,
                 BulkQueryClient(self.sf_session),
                 page_size=self.options.bulk_page_size,
+                parallel_pages=self.options.bulk_parallel_pages,
                 include_deleted=self.options.include_deleted,
                 state=state,
                 flush=self.flush_state,

@@ -35,6 +35,7 @@ from tap_salesforce_plus.options import (
     DEFAULT_LOOKBACK_MINUTES,
     DEFAULT_STATE_EVERY_RECORDS,
     DEFAULT_STATE_EVERY_SECONDS,
+    MAX_PARALLEL_PAGES,
     MAX_STATE_EVERY_RECORDS,
     MAX_STATE_EVERY_SECONDS,
     TapOptions,
@@ -289,6 +290,18 @@ class TapSalesforcePlus(TerminationHook):
                 "and the next ones, created ahead so that Salesforce prepares them meanwhile "
                 "(a chunk of a wide object whose columns are split takes one job per part; "
                 "the chunk being read always has its jobs)."
+            ),
+        ),
+        th.Property(
+            "bulk_parallel_pages",
+            th.IntegerType(minimum=1, maximum=MAX_PARALLEL_PAGES),
+            default=1,
+            description=(
+                "Bulk API result pages downloading at once. Above 1 (API 58.0 or later), the "
+                "pages are listed by `resultPages` (Salesforce sizes them), downloaded that "
+                "many at a time to temporary files and read in order: faster from an org that "
+                "serves pages in parallel, memory stays flat. 1: pages of `bulk_page_size` "
+                "follow the `Sforce-Locator` chain, the next one downloading while one is read."
             ),
         ),
         th.Property(
