@@ -178,6 +178,8 @@ class BulkRead:
         client: The Bulk API client.
         page_size: ``maxRecords`` per result page.
         parallel_pages: Result pages downloading at once (``resultPages``, API 58.0+).
+        window_rows: The ``COUNT()`` of the read's window, when the stream already sent it
+            (to choose the Bulk API); else the read counts itself if it needs to.
         include_deleted: ``queryAll`` jobs.
         state: The stream's state (``bulk_job`` and the bookmark are kept in it).
         flush: Emits a STATE message with the state as it is now.
@@ -200,6 +202,7 @@ class BulkRead:
     logger: logging.Logger
     since: dt.datetime | None = None
     parallel_pages: int = 1
+    window_rows: int | None = None
     resume: BulkJobState | None = None
     until: dt.datetime | None = None
     dropped: int = 0
@@ -307,7 +310,9 @@ class BulkRead:
         if chunking is None or rows is None:  # no count from the org: one job
             return []
         if rows > chunking.rows and window.since is not None:  # how much of it is read?
-            counted = count_rows(self.client.session, self._resource, self.source, window)
+            counted = self.window_rows
+            if counted is None:
+                counted = count_rows(self.client.session, self._resource, self.source, window)
             rows = rows if counted is None else counted
         chunks = chunking.chunks(rows)
         if chunks <= 1:

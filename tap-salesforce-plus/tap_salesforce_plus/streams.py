@@ -133,6 +133,8 @@ class SoqlStream(SalesforceStream):
         self._normalize = source.shape.rest_normalizer()
         self._reader: RestRead | BulkRead | None = None
         self._extras: frozenset[str] | None = None
+        self._window_rows: int | None = None
+        """The ``COUNT()`` of the current read's window, when one was sent."""
         # The SDK's own count-based STATE cadence, aligned with ours (StateCadence).
         self.STATE_MSG_FREQUENCY = options.state_every_records
 
@@ -271,6 +273,7 @@ class SoqlStream(SalesforceStream):
         )
         deleted: set[str] = set()
         reader: RestRead | BulkRead | None = None
+        self._window_rows = None
         resume = BulkJobState.from_state(state.get(STATE_KEY), self.name)
         if self._use_bulk(since, resume):
             reader = BulkRead(
@@ -279,6 +282,7 @@ class SoqlStream(SalesforceStream):
                 BulkQueryClient(self.sf_session),
                 page_size=self.options.bulk_page_size,
                 parallel_pages=self.options.bulk_parallel_pages,
+                window_rows=self._window_rows,
                 include_deleted=self.options.include_deleted,
                 state=state,
                 flush=self.flush_state,
@@ -442,6 +446,7 @@ class SoqlStream(SalesforceStream):
         else:
             count = count_rows(self.sf_session, self.path or "query", self.source, Window(since))
             source = "rows to read (COUNT())"
+            self._window_rows = count
         use_bulk = count is None or count > threshold
         self.logger.info(
             "Stream %s: %s %s, %s (bulk_threshold %d)",

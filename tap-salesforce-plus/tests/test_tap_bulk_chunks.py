@@ -298,8 +298,13 @@ def test_failed_chunk_job_is_an_error_and_the_next_run_queries_that_chunk_again(
     assert big.org.bulk.query_jobs == {}
 
 
-def test_incremental_read_after_a_chunked_read_moves_the_bookmark(big: RunningEmulator) -> None:
-    config = big.config(tables=["contact"], lookback_minutes=0, **CHUNKED)
+@pytest.mark.parametrize("api_type", ["bulk", "auto"])
+def test_incremental_read_after_a_chunked_read_moves_the_bookmark(
+    big: RunningEmulator, api_type: str
+) -> None:
+    """In ``auto`` the one ``COUNT()`` that chooses the Bulk API also sizes the chunks."""
+    settings = {**CHUNKED, "api_type": api_type, "bulk_threshold": 100}
+    config = big.config(tables=["contact"], lookback_minutes=0, **settings)
     first = sync(config)
     bookmark = first.state["bookmarks"]["contact"]["replication_key_value"]
     assert bookmark == chunk_states(first)[-1]["until"]
