@@ -27,8 +27,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import queue
 import shutil
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -61,6 +63,8 @@ LOCATOR_HEADER = "Sforce-Locator"
 RECORDS_HEADER = "Sforce-NumberOfRecords"
 END_LOCATOR = "null"
 """``Sforce-Locator`` value on the last page."""
+PREFETCH_PAGES = 2
+"""Result pages saved ahead of the reader at most (temporary files: memory stays flat)."""
 PAGE_READ_ATTEMPTS = 5
 """Reads of one result page whose body breaks off or is cut short (rows already read are
 skipped on each new read) before giving up with an error."""
@@ -292,28 +296,39 @@ class BulkQueryClient:
         expected_total: int | None,
         prefetch: bool,
     ) -> Iterator[ResultPage]:
-        """Pages by the ``Sforce-Locator`` chain, sized by :func:`planned_page_size`."""
+        """Pages by the ``Sforce-Locator`` chain, sized by :func:`planned_page_size`.
+
+        With ``prefetch``, a background thread follows the chain from the second page on,
+        saving up to :data:`PREFETCH_PAGES` pages ahead of the reader (see the module
+        docstring); a page it could not save is requested by the reader, then the thread
+        starts again after it.
+        """
+
+        def size_at(position: int) -> int | None:
+            return planned_page_size(max_records, expected_total, position)
+
         position = rows_before
-        size = planned_page_size(max_records, expected_total, position)
-        pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-prefetch") if prefetch else None
-        ahead: _Prefetch | None = None
+        page = self._page(job_id, locator, size_at(position))
+        ahead: _ChainAhead | None = None
         try:
             while True:
-                page = self._page(job_id, locator, size, ahead)
-                ahead = None
+                size = size_at(position)
                 position += page.expected_rows if page.expected_rows is not None else size or 0
-                size = planned_page_size(max_records, expected_total, position)
-                if pool is not None and page.next_locator is not None:
-                    ahead = _Prefetch(pool, self, job_id, page.next_locator, size)
+                if prefetch and ahead is None and page.next_locator is not None:
+                    ahead = _ChainAhead(self, job_id, page.next_locator, position, size_at)
                 yield page
                 if page.next_locator is None:
-                    break
-                locator = page.next_locator
+                    return
+                download = None
+                if ahead is not None:
+                    download = ahead.take(page.next_locator)
+                    if download is None:  # not saved: read here, the thread starts again after
+                        ahead.close()
+                        ahead = None
+                page = self._page(job_id, page.next_locator, size_at(position), download)
         finally:
             if ahead is not None:
-                ahead.discard()
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                ahead.close()
 
     def _parallel_pages(
         self, job_id: str, locator: str | None, parallel: int
@@ -334,7 +349,7 @@ class BulkQueryClient:
             fill()
             while pending:
                 page_locator, size, ahead = pending.popleft()
-                page = self._page(job_id, page_locator, size, ahead)
+                page = self._page(job_id, page_locator, size, ahead.result())
                 fill()
                 yield page
         finally:
@@ -392,12 +407,11 @@ class BulkQueryClient:
         job_id: str,
         locator: str | None,
         max_records: int | None,
-        prefetched: _Prefetch | None = None,
+        download: _Download | None = None,
     ) -> ResultPage:
         page = ResultPage(
             job_id=job_id, locator=locator, next_locator=None, header=[], expected_rows=None
         )
-        download = prefetched.result() if prefetched is not None else None
         read = _PageRead(self, page, max_records, download=download)
         read.open()
         page._rows = read.rows()
@@ -431,7 +445,7 @@ class _Prefetch:
         """Start downloading the page at ``locator``."""
         self.job_id, self.locator = job_id, locator
         self._future: Future[_Download | None] = pool.submit(
-            self._download, client, job_id, locator, max_records
+            self.download, client, job_id, locator, max_records
         )
 
     def result(self) -> _Download | None:
@@ -444,7 +458,7 @@ class _Prefetch:
             self._future.add_done_callback(_close_download)
 
     @staticmethod
-    def _download(
+    def download(
         client: BulkQueryClient, job_id: str, locator: str | None, max_records: int | None
     ) -> _Download | None:
         body = tempfile.TemporaryFile()  # noqa: SIM115 (closed once the page is read)
@@ -468,6 +482,88 @@ class _Prefetch:
             return None
         body.seek(0)
         return _Download(headers, body, reader.last_byte)
+
+
+class _ChainAhead:
+    """A background thread following the locator chain ahead of the reader.
+
+    It saves page after page (each checked complete, as a prefetch) and hands them over in
+    order, at most :data:`PREFETCH_PAGES` waiting, so that the org prepares the next page
+    while the reader is still on an earlier one. It stops after the last page, after a page
+    it could not save (handed over as None: the reader requests it), or when closed.
+    """
+
+    def __init__(
+        self,
+        client: BulkQueryClient,
+        job_id: str,
+        locator: str,
+        position: int,
+        size_at: Callable[[int], int | None],
+    ) -> None:
+        """Start saving pages from ``locator`` (the page at row ``position``) on."""
+        self._saved: queue.Queue[tuple[str, _Download | None]] = queue.Queue()
+        self._slots = threading.Semaphore(PREFETCH_PAGES)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(client, job_id, locator, position, size_at),
+            name="bulk-prefetch",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def take(self, locator: str) -> _Download | None:
+        """The saved page at ``locator`` (the next one in the chain), or None if not saved."""
+        saved_locator, download = self._saved.get()
+        self._slots.release()
+        if saved_locator != locator:  # never expected: fall back to requesting it
+            if download is not None:
+                download.close()
+            return None
+        return download
+
+    def close(self) -> None:
+        """Stop the thread and delete the pages it saved that were not taken."""
+        self._closed.set()
+        while True:
+            try:
+                _, download = self._saved.get_nowait()
+            except queue.Empty:
+                return
+            if download is not None:
+                download.close()
+
+    def _run(
+        self,
+        client: BulkQueryClient,
+        job_id: str,
+        locator: str,
+        position: int,
+        size_at: Callable[[int], int | None],
+    ) -> None:
+        while self._slot():
+            size = size_at(position)
+            download = _Prefetch.download(client, job_id, locator, size)
+            self._saved.put((locator, download))
+            if self._closed.is_set():
+                self.close()
+                return
+            if download is None:
+                return
+            following = download.headers.get(LOCATOR_HEADER) or END_LOCATOR
+            if following == END_LOCATOR:
+                return
+            count = download.headers.get(RECORDS_HEADER)
+            position += int(count) if count and count.isdigit() else size or 0
+            locator = following
+
+    def _slot(self) -> bool:
+        """Wait until fewer than :data:`PREFETCH_PAGES` pages are saved ahead; False if closed."""
+        while not self._closed.is_set():
+            if self._slots.acquire(timeout=0.1):
+                return not self._closed.is_set()
+        return False
 
 
 def _close_download(future: Future[_Download | None]) -> None:
