@@ -15,11 +15,16 @@ wrong. A page whose body breaks off, is cut short, or holds fewer rows than anno
 requested again from the same locator, skipping the rows already yielded, up to
 :data:`PAGE_READ_ATTEMPTS` times; then a one-line error names the job and the locator.
 
-With ``prefetch``, the next page is downloaded while the caller reads the current one: as soon
-as a page's headers name the next locator, a background thread requests that page and saves
-its body, checked complete the same way, to a temporary file (memory stays flat); the caller
-then parses it from the file. Pages are still read, and the resume point still moves, in
-order. A prefetch that fails for any reason is dropped and the page requested again as usual.
+With ``prefetch``, pages are downloaded ahead of the caller: once the first page's headers
+name the next locator, a background thread follows the chain, saving each page's body, checked
+complete the same way, to a temporary file (memory stays flat), at most
+:data:`PREFETCH_PAGES` ahead; the caller then parses them from the files. Pages are still read,
+and the resume point still moves, in order. A page the thread fails to save for any reason is
+requested again by the caller as usual, and the thread starts again after it. A job of several
+large pages is read with a short first and last page (:func:`planned_page_size`).
+
+With ``parallel`` above 1 (API 58.0+), the pages are listed by ``resultPages`` instead and
+that many download at once, each to its own temporary file, read in order.
 """
 
 from __future__ import annotations
