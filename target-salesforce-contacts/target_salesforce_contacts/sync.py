@@ -239,7 +239,7 @@ class ContactSync:
         sys.exit(EXIT_SIGNAL_BASE + signum)
 
     def settle(self) -> None:
-        """Wait for the batch whose writes are in flight; count its outcomes; pass on STATEs.
+        """Wait for the batch whose writes are in flight (accounted for, STATE passed on, then).
 
         A stop signal arriving meanwhile waits for it, as during any batch write.
 
@@ -304,7 +304,8 @@ class ContactSync:
 
         With ``writer`` (and ``max_parallel_requests`` above 1, not a dry run) the writes
         are pipelined: they run in the background, and the batch's records stay pending for
-        the STATE keeper under a token of their own until :meth:`settle` accounts for them.
+        the STATE keeper under a token of their own until its writes are over
+        (:meth:`_complete`).
         The previous batch in flight is settled first, after the lookups of the keys it does
         not hold (see ``pipeline.py``).
 
@@ -363,6 +364,8 @@ class ContactSync:
             self.matched += len(batch.matched)
             self._settle_without_writes(batch, leads)
             if writer is not None and self.api.parallel > 1:
+                # From here on the writes' thread owns the files and counts until settled.
+                self.rejects.flush()
                 token = _Token(stream)
                 self.state.hand_off(writer, token)
                 self.pipeline.start(
@@ -379,8 +382,6 @@ class ContactSync:
         finally:
             if not pipelined:
                 self._after_writes()
-            else:
-                self.rejects.flush()
         self._check_max_rejects()
 
     def _find_around_writes(

@@ -107,6 +107,8 @@ class TargetSalesforceContacts(StateHooksTarget):
     def sinks_drained(self, state: dict[str, Any]) -> None:
         """Pass on the latest STATE after every sink was drained (if nothing is pending).
 
+        The batch whose writes are in flight is waited for first.
+
         Args:
             state: The latest STATE received.
         """

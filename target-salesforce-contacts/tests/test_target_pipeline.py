@@ -10,12 +10,25 @@ writes are final.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
+import pytest
 from target_salesforce_contacts.pipeline import Pipeline
 from target_salesforce_contacts.state import StateKeeper
 from target_salesforce_contacts.writers import Outcome
-from tsc_support import by_email, person, record, run_cli, run_target, schema, state, target_config
+from test_target_exactly_once import BULK_FAULTS, RECORDS, org_check, prepare
+from tsc_support import (
+    by_email,
+    person,
+    read_jsonl,
+    record,
+    run_cli,
+    run_target,
+    schema,
+    state,
+    target_config,
+)
 
 DELAY = 1.5
 """Seconds the first ingest job's close waits before it is handled (a race, not a timing)."""
@@ -129,3 +142,92 @@ def test_pipelined_states_are_passed_on_in_order_and_the_last_one_always(emulato
     assert seen[-1] == 8
     assert run.stats.created == 8
     assert len(by_email(emulator, domain)) == 8
+
+
+class _CountingSession:
+    """A stand-in for the HTTP session (the network peer): counts requests in flight."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+        self.calls = 0
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.calls += 1
+            self.most = max(self.most, self.in_flight)
+        threading.Event().wait(0.01)  # overlap the calls; nothing is asserted about time
+        with self.lock:
+            self.in_flight -= 1
+
+    def get_json(self, *_: Any) -> dict[str, Any]:
+        self._enter()
+        return {"state": "JobComplete", "records": [], "done": True}
+
+    def request(self, *_: Any, **__: Any) -> Any:
+        self._enter()
+        return _Answer()
+
+
+class _Answer:
+    status_code = 200
+    text = ""
+
+    def json(self) -> list[dict[str, Any]]:
+        return []
+
+
+def test_lookups_collection_calls_and_ingest_calls_share_max_parallel_requests():
+    from target_salesforce_contacts.api import ContactsApi
+
+    session = _CountingSession()
+    api = ContactsApi(session, parallel=2)  # type: ignore[arg-type]
+    calls = [
+        lambda: api.describe("Contact"),
+        lambda: list(api.query("SELECT Id FROM Contact")),
+        lambda: api.update([("003A", {"Title": "x"})]),
+        lambda: api.ingest.info("750A"),
+        lambda: api.ingest.set_state("750A", "UploadComplete"),
+    ] * 4
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert session.calls == len(calls)
+    assert 1 <= session.most <= 2
+
+
+OVERLAP_BATCH = 6
+"""Batches of 6 records, each sharing its first 2 emails with the batch before it."""
+
+
+def _overlapping(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exactly-once input reordered into windows of 6 records, 4 apart (1-6, 5-10, ...)."""
+    head, records, tail = messages[0], messages[1:-1], messages[-1]
+    windows: list[dict[str, Any]] = []
+    for start in range(0, RECORDS - 2, OVERLAP_BATCH - 2):
+        windows += records[start : start + OVERLAP_BATCH]
+    return [head, *windows, tail]
+
+
+@pytest.mark.parametrize(("fault", "settings"), BULK_FAULTS)
+def test_pipelined_batches_under_a_fault_write_each_record_once(
+    emulator, tmp_path, fault, settings
+):
+    domain = "pipeline-once.io"
+    messages = _overlapping(prepare(emulator, domain))
+    assert len(messages) - 2 == (RECORDS // (OVERLAP_BATCH - 2)) * OVERLAP_BATCH
+    emulator.admin.add_fault(**fault)
+    config = target_config(
+        emulator, tmp_path, backoff_base_seconds=0.6, batch_size_rows=OVERLAP_BATCH, **settings
+    )
+    run = run_cli(config, messages, tmp_path)
+    time.sleep(float(fault.get("delay", 0)) + 0.2)  # let a delayed call land, if it would
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert org_check(emulator, domain) == (0, 0, 0)
+    assert run.states == [{"bookmark": RECORDS}]
+    assert read_jsonl(tmp_path / "rejects.jsonl") == []
+    assert not (tmp_path / "contacts-journal.json").exists()
