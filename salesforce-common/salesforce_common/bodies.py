@@ -4,18 +4,23 @@ A body can arrive cut short without any error from the HTTP stack: a connection 
 when the server sent no ``Content-Length``, or a gzip stream missing its trailer (urllib3's
 own decoder accepts that silently). :class:`BodyReader` reads the raw bytes, inflates gzip
 itself and, at the end, requires the gzip trailer and the announced ``Content-Length``; the
-session's JSON reads and the Bulk CSV pages both go through it.
+session's JSON reads and the Bulk CSV pages both go through it. A body saved by a background
+thread (:func:`save_raw`) is saved as received and goes through the same reader when it is read.
 """
 
 from __future__ import annotations
 
 import io
+import tempfile
 import zlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import IO, Any
 
 import requests
 import urllib3
+from requests.structures import CaseInsensitiveDict
 
 from salesforce_common.errors import SalesforceError
 
@@ -40,6 +45,49 @@ class TruncatedBodyError(SalesforceError):
     """
 
 
+SAVE_CHUNK_BYTES = 1024 * 1024
+"""Bytes copied at a time by :func:`save_raw` (few, large reads and writes: a thread saving a
+body gets the interpreter lock back after each one, so fewer waits behind a busy reader)."""
+
+
+@dataclass
+class SavedBody:
+    """A response's headers and its raw (undecoded) body saved to a temporary file."""
+
+    headers: Mapping[str, str]
+    file: IO[bytes]
+
+    def close(self) -> None:
+        """Delete the file."""
+        self.file.close()
+
+
+def save_raw(response: requests.Response) -> SavedBody:
+    """Copy a response's body, as received (gzip stays compressed), to a temporary file.
+
+    Nothing is checked here: :class:`BodyReader` checks the saved body as it reads it, as it
+    would the response.
+
+    Args:
+        response: A response requested with ``stream=True`` (closed on return).
+
+    Returns:
+        The headers and the file, positioned at its start.
+    """
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by SavedBody.close)
+    try:
+        for chunk in response.raw.stream(SAVE_CHUNK_BYTES, decode_content=False):
+            file.write(chunk)
+        headers = CaseInsensitiveDict(response.headers)
+    except BaseException:
+        file.close()
+        raise
+    finally:
+        response.close()
+    file.seek(0)
+    return SavedBody(headers, file)
+
+
 class BodyReader(io.RawIOBase):
     """A response body as a binary stream: decompressed here, and checked complete at its end.
 
@@ -55,21 +103,23 @@ class BodyReader(io.RawIOBase):
         last_byte: The last byte of the decoded body read so far (``b""`` before any).
     """
 
-    def __init__(self, response: requests.Response) -> None:
-        """Wrap the response's raw body."""
+    def __init__(self, source: requests.Response | SavedBody) -> None:
+        """Wrap the response's raw body, or a body :func:`save_raw` saved."""
         super().__init__()
-        self._raw = response.raw
-        self._chunks: Iterator[bytes] = response.raw.stream(CHUNK_BYTES, decode_content=False)
-        encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+        if isinstance(source, SavedBody):
+            self._chunks: Iterator[bytes] = iter(partial(source.file.read, CHUNK_BYTES), b"")
+        else:
+            self._chunks = source.raw.stream(CHUNK_BYTES, decode_content=False)
+        encoding = (source.headers.get("Content-Encoding") or "identity").strip().lower()
         if encoding not in {"gzip", "identity"}:
             raise SalesforceError(
                 f"unexpected Content-Encoding {encoding!r} of a response (asked for gzip)"
             )
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
-        length = (response.headers.get("Content-Length") or "").strip()
+        length = (source.headers.get("Content-Length") or "").strip()
         self._expected = int(length) if length.isdigit() else None
         self._received = 0
-        self._pending = b""
+        self._pending = memoryview(b"")
         self._ended = False
         self.last_byte = b""
 
@@ -92,16 +142,16 @@ class BodyReader(io.RawIOBase):
         while not self._pending and not self._ended:
             chunk = next(self._chunks, None)
             if chunk is None:
-                self._pending = self._finish()
+                self._pending = memoryview(self._finish())
                 self._ended = True
                 break
             self._received += len(chunk)
-            self._pending = self._inflate_chunk(chunk) if self._inflate else chunk
+            self._pending = memoryview(self._inflate_chunk(chunk) if self._inflate else chunk)
         view = memoryview(buffer).cast("B")
         size = min(len(view), len(self._pending))
         view[:size] = self._pending[:size]
         if size:
-            self.last_byte = self._pending[size - 1 : size]
+            self.last_byte = bytes(self._pending[size - 1 : size])
         self._pending = self._pending[size:]
         return size
 

@@ -55,16 +55,18 @@ def planned_pages(total: int, size: int) -> int:
     ("total", "expected"),
     [
         (0, []),
-        (50_000, [50_000]),
-        (100_000, [100_000]),
-        (100_001, [10_000, 80_001, 10_000]),
-        (250_000, [10_000, 100_000, 100_000, 30_000, 10_000]),
-        (209_000, [10_000, 100_000, 89_000, 10_000]),
-        (215_000, [10_000, 100_000, 95_000, 10_000]),
+        (2_000, [2_000]),  # fits in the smallest planned page: one page
+        (10_000, [200, *[2_000] * 4, 1_600, 200]),  # pages of at least 2,000 rows
+        (50_000, [500, *[5_000] * 9, 4_000, 500]),  # about ten pages
+        (100_001, [1_000, *[10_001] * 9, 7_992, 1_000]),
+        (250_000, [2_500, *[25_000] * 9, 20_000, 2_500]),
+        (1_000_000, [10_000, *[100_000] * 9, 80_000, 10_000]),
+        (2_150_000, [10_000, *[100_000] * 21, 30_000, 10_000]),  # pages of maxRecords at most
     ],
 )
 def test_a_multi_page_read_has_short_first_and_last_pages(total: int, expected: list[int]) -> None:
-    """Records flow soon (short first page) and little is left after the last arrives."""
+    """About ten pages, the first and last a tenth as large: records flow soon and little is
+    left to process once the last page has arrived."""
     sizes: list[int] = []
     position = 0
     while position < total:
@@ -76,6 +78,8 @@ def test_a_multi_page_read_has_short_first_and_last_pages(total: int, expected: 
     assert planned_page_size(None, 500_000, 0) is None
     assert planned_page_size(100_000, None, 0) == 100_000
     assert planned_page_size(9_999, 500_000, 0) == 9_999  # small pages: no planning
+    assert planned_page_size(10_000, 500_000, 0) == 1_000
+    assert planned_page_size(10_000, 500_000, 1_000) == 10_000  # maxRecords at most
 
 
 def test_pages_are_streamed_and_checked(emulator: RunningEmulator) -> None:
@@ -231,11 +235,11 @@ def test_parallel_downloads_give_the_same_rows_in_order(
 
 
 def test_a_large_read_is_paged_as_planned_and_complete(emulator: RunningEmulator) -> None:
-    """Short first and last pages around full ones: every row once, the planned requests."""
+    """About ten pages, short first and last: every row once, the planned requests."""
     emulator.admin.generate("Account", 21_000)
     client = client_for(emulator)
     before = emulator.admin.calls()["by_endpoint"].get("bulk_query_results", 0)
     _, rows = read_all(client, "SELECT Id FROM Account", max_records=10_000, prefetch=True)
     requests = emulator.admin.calls()["by_endpoint"]["bulk_query_results"] - before
     assert len({row[0] for row in rows}) == len(rows) > 20_000
-    assert requests == planned_pages(len(rows), 10_000) == 4
+    assert requests == planned_pages(len(rows), 10_000) == 12

@@ -16,9 +16,12 @@ requested again from the same locator, skipping the rows already yielded, up to
 :data:`PAGE_READ_ATTEMPTS` times; then a one-line error names the job and the locator.
 
 With ``prefetch``, pages are downloaded ahead of the caller: once the first page's headers
-name the next locator, a background thread follows the chain, saving each page's body, checked
-complete the same way, to a temporary file (memory stays flat), at most
-:data:`PREFETCH_PAGES` ahead; the caller then parses them from the files. Pages are still read,
+name the next locator, a background thread follows the chain, saving each page's body as
+received (still gzip) to a temporary file (memory stays flat), at most :data:`PREFETCH_PAGES`
+ahead; the caller then parses them from the files through :class:`BodyReader`, with the same
+checks (a saved body found cut short is requested again from its locator). The thread only
+copies bytes, in large reads and writes, so it seldom waits for the interpreter lock behind a
+busy reader and keeps the org's connection drained. Pages are still read,
 and the resume point still moves, in order. A page the thread fails to save for any reason is
 requested again by the caller as usual, and the thread starts again after it. A job of several
 large pages is read with a short first and last page (:func:`planned_page_size`).
@@ -33,8 +36,6 @@ import csv
 import io
 import logging
 import queue
-import shutil
-import tempfile
 import threading
 import time
 from collections import deque
@@ -45,14 +46,15 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from requests.structures import CaseInsensitiveDict
 
 from salesforce_common.bodies import (
     ACCEPT_GZIP,
     BODY_ERRORS,
     CHUNK_BYTES,
     BodyReader,
+    SavedBody,
     TruncatedBodyError,
+    save_raw,
 )
 from salesforce_common.bulk.jobs import csv_job_body, delete_job, raise_if_failed, wait_for_job
 from salesforce_common.errors import SalesforceError
@@ -77,10 +79,14 @@ skipped on each new read) before giving up with an error."""
 
 RESULT_PAGES_SINCE = 58.0
 """First API version serving ``jobs/query/{id}/resultPages``."""
-EDGE_PAGE_SHARE = 10
-"""The first and last pages of a multi-page read hold ``maxRecords / EDGE_PAGE_SHARE`` rows."""
+PLANNED_PAGES = 10
+"""A job's results are read in about this many pages, each at most ``maxRecords`` rows."""
 PLANNED_FROM_ROWS = 10_000
-"""Smallest ``maxRecords`` read with short first and last pages (smaller pages cost little)."""
+"""Smallest ``maxRecords`` that is planned (smaller configured pages already flow soon)."""
+MIN_PLANNED_ROWS = 2_000
+"""Fewest rows of a planned page: a job of up to this many rows is read in one page."""
+EDGE_PAGE_SHARE = 10
+"""The first and last pages of a multi-page read hold a tenth of the pages between."""
 
 
 def planned_page_size(
@@ -88,11 +94,13 @@ def planned_page_size(
 ) -> int | None:
     """``maxRecords`` of the page starting at row ``position`` of a job's results.
 
-    A job whose results span several pages is read with a short first page, so that records
-    flow while the second is prepared, and a short last page, so that little is left to
-    process once the last page has arrived; the pages between hold ``max_records``. A job
-    of one page, or of unknown size, or pages under :data:`PLANNED_FROM_ROWS` rows, is read in
-    pages of ``max_records``.
+    Records flow while the org prepares the next page, so a reader only waits for the first
+    page and works alone only on the last. A job of known size is therefore read in about
+    :data:`PLANNED_PAGES` pages (at least :data:`MIN_PLANNED_ROWS` rows each, at most
+    ``max_records``), with a first and a last page a tenth of that size: records flow soon,
+    and little is left to process once the last page has arrived. A job of unknown size, or
+    that fits in one page, or with ``max_records`` under :data:`PLANNED_FROM_ROWS`, is read
+    in pages of ``max_records``.
 
     Args:
         max_records: The configured page size (None: Salesforce's default).
@@ -102,20 +110,18 @@ def planned_page_size(
     Returns:
         The page's ``maxRecords``.
     """
-    if (
-        not max_records
-        or max_records < PLANNED_FROM_ROWS
-        or expected_total is None
-        or expected_total <= max_records
-    ):
+    if not max_records or max_records < PLANNED_FROM_ROWS or expected_total is None:
         return max_records
-    edge = max(1, max_records // EDGE_PAGE_SHARE)
+    body = min(max_records, max(MIN_PLANNED_ROWS, -(-expected_total // PLANNED_PAGES)))
+    if expected_total <= body:
+        return max_records
+    edge = max(1, body // EDGE_PAGE_SHARE)
     remaining = expected_total - position
     if position == 0:
         return edge
-    if edge < remaining <= max_records + edge:
+    if edge < remaining <= body + edge:
         return remaining - edge
-    return max_records
+    return body
 
 
 class BulkShortReadError(SalesforceError):
@@ -412,7 +418,7 @@ class BulkQueryClient:
         job_id: str,
         locator: str | None,
         max_records: int | None,
-        download: _Download | None = None,
+        download: SavedBody | None = None,
     ) -> ResultPage:
         page = ResultPage(
             job_id=job_id, locator=locator, next_locator=None, header=[], expected_rows=None
@@ -421,19 +427,6 @@ class BulkQueryClient:
         read.open()
         page._rows = read.rows()
         return page
-
-
-@dataclass
-class _Download:
-    """A result page's headers and body, the body checked complete and saved to a file."""
-
-    headers: Mapping[str, str]
-    body: IO[bytes]
-    last_byte: bytes
-
-    def close(self) -> None:
-        """Delete the file."""
-        self.body.close()
 
 
 class _Prefetch:
@@ -449,11 +442,11 @@ class _Prefetch:
     ) -> None:
         """Start downloading the page at ``locator``."""
         self.job_id, self.locator = job_id, locator
-        self._future: Future[_Download | None] = pool.submit(
+        self._future: Future[SavedBody | None] = pool.submit(
             self.download, client, job_id, locator, max_records
         )
 
-    def result(self) -> _Download | None:
+    def result(self) -> SavedBody | None:
         """The saved page, or None when the download failed (the page is requested again)."""
         return self._future.result()
 
@@ -465,18 +458,10 @@ class _Prefetch:
     @staticmethod
     def download(
         client: BulkQueryClient, job_id: str, locator: str | None, max_records: int | None
-    ) -> _Download | None:
-        body = tempfile.TemporaryFile()  # noqa: SIM115 (closed once the page is read)
+    ) -> SavedBody | None:
         try:
-            response = client._get_page(job_id, locator, max_records)
-            try:
-                reader = BodyReader(response)
-                shutil.copyfileobj(reader, body, CHUNK_BYTES)
-                headers = CaseInsensitiveDict(response.headers)
-            finally:
-                response.close()
+            return save_raw(client._get_page(job_id, locator, max_records))
         except Exception as exc:  # any failure: the page is requested again
-            body.close()
             logger.debug(
                 "Bulk API job %s: prefetch of the page at locator %s failed (%s); it will be "
                 "requested again",
@@ -485,8 +470,6 @@ class _Prefetch:
                 type(exc).__name__,
             )
             return None
-        body.seek(0)
-        return _Download(headers, body, reader.last_byte)
 
 
 class _ChainAhead:
@@ -507,7 +490,7 @@ class _ChainAhead:
         size_at: Callable[[int], int | None],
     ) -> None:
         """Start saving pages from ``locator`` (the page at row ``position``) on."""
-        self._saved: queue.Queue[tuple[str, _Download | None]] = queue.Queue()
+        self._saved: queue.Queue[tuple[str, SavedBody | None]] = queue.Queue()
         self._slots = threading.Semaphore(PREFETCH_PAGES)
         self._closed = threading.Event()
         self._thread = threading.Thread(
@@ -518,7 +501,7 @@ class _ChainAhead:
         )
         self._thread.start()
 
-    def take(self, locator: str) -> _Download | None:
+    def take(self, locator: str) -> SavedBody | None:
         """The saved page at ``locator`` (the next one in the chain), or None if not saved."""
         saved_locator, download = self._saved.get()
         self._slots.release()
@@ -571,7 +554,7 @@ class _ChainAhead:
         return False
 
 
-def _close_download(future: Future[_Download | None]) -> None:
+def _close_download(future: Future[SavedBody | None]) -> None:
     if not future.cancelled() and (download := future.result()) is not None:
         download.close()
 
@@ -602,12 +585,12 @@ class _PageRead:
     client: BulkQueryClient
     page: ResultPage
     max_records: int | None
-    download: _Download | None = None
+    download: SavedBody | None = None
     attempt: int = 0
     yielded: int = 0
     _rows: Iterator[list[str]] = field(default_factory=lambda: iter(()), repr=False)
     _response: requests.Response | None = field(default=None, repr=False)
-    _saved: _Download | None = field(default=None, repr=False)
+    _saved: SavedBody | None = field(default=None, repr=False)
     _opened: bool = field(default=False, repr=False)
 
     def open(self) -> None:
@@ -661,13 +644,13 @@ class _PageRead:
             download, self.download = self.download, None
             self._saved = download
             headers = download.headers
-            rows = _csv_rows(download.body, lambda: download.last_byte)
+            body = BodyReader(download)
         else:
             response = self.client._get_page(page.job_id, page.locator, self.max_records)
             self._response = response
             headers = response.headers
             body = BodyReader(response)
-            rows = _csv_rows(body, lambda: body.last_byte)
+        rows = _csv_rows(body, lambda: body.last_byte)
         next_locator = headers.get(LOCATOR_HEADER) or END_LOCATOR
         count = headers.get(RECORDS_HEADER)
         expected = int(count) if count and count.isdigit() else None
