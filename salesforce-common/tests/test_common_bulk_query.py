@@ -99,7 +99,7 @@ def test_pages_are_streamed_and_checked(emulator: RunningEmulator) -> None:
         client.info(client.create(SOQL)["id"] + "x")
 
 
-def test_polling_backs_off_from_a_quarter_second_and_is_capped(
+def test_polling_backs_off_from_a_tenth_of_a_second_and_is_capped(
     emulator: RunningEmulator,
 ) -> None:
     emulator.admin.settings(bulk={"stuck_polls": 12})
@@ -108,7 +108,7 @@ def test_polling_backs_off_from_a_quarter_second_and_is_capped(
     client.poll_max = 2.0
     _, rows = read_all(client, SOQL)
     assert rows
-    assert sleeps[0] == 0.25
+    assert sleeps[0] == 0.1  # small jobs finish within moments
     assert sleeps == sorted(sleeps)
     assert sleeps[1] > sleeps[0]
     assert max(sleeps) == 2.0

@@ -27,7 +27,7 @@ QUIRKY_TEXT = 'Line one,\nline "two"\r\nnaïve café — 漢字 ✓, a NUL \x00 
 
 
 def fast_jobs(emulator: RunningEmulator) -> None:
-    """Jobs complete on their first poll (0.25 s), keeping the tests quick."""
+    """Jobs complete on their first poll (after 0.1 s), keeping the tests quick."""
     emulator.admin.settings(bulk={"polls_to_complete": 0})
 
 
