@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from salesforce_common.bulk import (
     BulkQueryClient,
     BulkShortReadError,
     is_unsupported_object,
+    query,
 )
 from salesforce_common.bulk.query import PREFETCH_PAGES, planned_page_size
 from salesforce_emulator.pytest_plugin import RunningEmulator
@@ -185,6 +187,28 @@ def test_prefetched_pages_give_the_same_rows_in_order(
     assert calls == pages + (fault is not None and fault["kind"] == "truncate")
     if fault is not None:
         assert emulator.admin.faults()[0]["fired"] == 1
+
+
+@pytest.mark.timeout(60)
+def test_an_error_in_the_prefetch_thread_hands_the_page_back_to_the_reader(
+    emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader never waits for a page the thread will not save: it requests it itself."""
+    emulator.admin.generate("Account", 60)
+    _, expected = read_all(client_for(emulator), SOQL, max_records=9)
+    planned = query.planned_page_size
+    failures: list[str] = []
+
+    def failing_in_the_thread(*args: Any) -> int | None:
+        if threading.current_thread().name == "bulk-prefetch":
+            failures.append("sized")
+            raise RuntimeError("a bug in the prefetch thread")
+        return planned(*args)
+
+    monkeypatch.setattr(query, "planned_page_size", failing_in_the_thread)
+    _, rows = read_all(client_for(emulator), SOQL, max_records=9, prefetch=True)
+    assert rows == expected
+    assert failures  # the thread did fail, each time it started
 
 
 @pytest.mark.parametrize("prefetch", [True, False])

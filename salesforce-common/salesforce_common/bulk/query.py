@@ -475,10 +475,11 @@ class _Prefetch:
 class _ChainAhead:
     """A background thread following the locator chain ahead of the reader.
 
-    It saves page after page (each checked complete, as a prefetch) and hands them over in
-    order, at most :data:`PREFETCH_PAGES` waiting, so that the org prepares the next page
-    while the reader is still on an earlier one. It stops after the last page, after a page
-    it could not save (handed over as None: the reader requests it), or when closed.
+    It saves page after page (as a prefetch does) and hands them over in order, at most
+    :data:`PREFETCH_PAGES` waiting, so that the org prepares the next page while the reader
+    is still on an earlier one. It stops after the last page, after a page it could not save
+    (handed over as None: the reader requests it), when closed, or on any error of its own
+    (also handed over as None, so the reader never waits for a page that will not come).
     """
 
     def __init__(
@@ -490,14 +491,12 @@ class _ChainAhead:
         size_at: Callable[[int], int | None],
     ) -> None:
         """Start saving pages from ``locator`` (the page at row ``position``) on."""
-        self._saved: queue.Queue[tuple[str, SavedBody | None]] = queue.Queue()
+        self._client, self._job_id, self._size_at = client, job_id, size_at
+        self._saved: queue.Queue[tuple[str | None, SavedBody | None]] = queue.Queue()
         self._slots = threading.Semaphore(PREFETCH_PAGES)
         self._closed = threading.Event()
         self._thread = threading.Thread(
-            target=self._run,
-            args=(client, job_id, locator, position, size_at),
-            name="bulk-prefetch",
-            daemon=True,
+            target=self._run, args=(locator, position), name="bulk-prefetch", daemon=True
         )
         self._thread.start()
 
@@ -505,7 +504,7 @@ class _ChainAhead:
         """The saved page at ``locator`` (the next one in the chain), or None if not saved."""
         saved_locator, download = self._saved.get()
         self._slots.release()
-        if saved_locator != locator:  # never expected: fall back to requesting it
+        if saved_locator != locator:  # the thread stopped early: the reader requests the page
             if download is not None:
                 download.close()
             return None
@@ -522,29 +521,26 @@ class _ChainAhead:
             if download is not None:
                 download.close()
 
-    def _run(
-        self,
-        client: BulkQueryClient,
-        job_id: str,
-        locator: str,
-        position: int,
-        size_at: Callable[[int], int | None],
-    ) -> None:
-        while self._slot():
-            size = size_at(position)
-            download = _Prefetch.download(client, job_id, locator, size)
-            self._saved.put((locator, download))
-            if self._closed.is_set():
-                self.close()
-                return
-            if download is None:
-                return
-            following = download.headers.get(LOCATOR_HEADER) or END_LOCATOR
-            if following == END_LOCATOR:
-                return
-            count = download.headers.get(RECORDS_HEADER)
-            position += int(count) if count and count.isdigit() else size or 0
-            locator = following
+    def _run(self, locator: str, position: int) -> None:
+        try:
+            while self._slot():
+                size = self._size_at(position)
+                download = _Prefetch.download(self._client, self._job_id, locator, size)
+                self._saved.put((locator, download))
+                if self._closed.is_set():
+                    self.close()
+                    return
+                if download is None:
+                    return
+                following = download.headers.get(LOCATOR_HEADER) or END_LOCATOR
+                if following == END_LOCATOR:
+                    return
+                count = download.headers.get(RECORDS_HEADER)
+                position += int(count) if count and count.isdigit() else size or 0
+                locator = following
+        except Exception:  # never expected: hand over "not saved", the reader requests it
+            logger.debug("Bulk API job %s: prefetch thread failed", self._job_id, exc_info=True)
+            self._saved.put((None, None))
 
     def _slot(self) -> bool:
         """Wait until fewer than :data:`PREFETCH_PAGES` pages are saved ahead; False if closed."""
