@@ -208,9 +208,11 @@ TARGET_SETTINGS = th.PropertiesList(
         th.IntegerType(minimum=1, maximum=MAX_PARALLEL_REQUESTS),
         default=DEFAULT_MAX_PARALLEL_REQUESTS,
         description=(
-            "Most lookups (`... IN (...)` queries) and sObject collection calls (200 records "
-            "each) the target sends at once. Salesforce allows 25 concurrent long-running "
-            "requests per org; 1 sends them one after another. With `max_api_calls` or "
+            "Most requests the target has in flight at once: lookups (`... IN (...)` "
+            "queries), sObject collection calls (200 records each) and Bulk API ingest calls. "
+            "Above 1, a batch's writes also run while the next batch is read and looked up. "
+            "Salesforce allows 25 concurrent long-running requests per org; 1 sends every "
+            "request, and each batch, one after another. With `max_api_calls` or "
             "`max_api_usage_percent` set, requests are sent one at a time so that the cap is "
             "exact."
         ),
