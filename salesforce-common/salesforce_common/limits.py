@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 
 from salesforce_common.errors import ApiQuotaGuardError
 from salesforce_common.settings import QUOTA_SETTINGS, validate_settings
@@ -59,10 +60,14 @@ class QuotaGuard:
     Attributes:
         max_api_usage_percent: Highest org usage (percent of the daily allowance) to reach.
         max_api_calls: Most API calls this session may make.
+        max_api_share_percent: Most API calls this session may make, as a percentage of the
+            org's daily allowance (the MAX of ``Sforce-Limit-Info``); judged once a response
+            has reported it.
     """
 
     max_api_usage_percent: float | None = None
     max_api_calls: int | None = None
+    max_api_share_percent: float | None = None
 
     def __post_init__(self) -> None:
         """Validate the limits.
@@ -75,8 +80,33 @@ class QuotaGuard:
             {
                 "max_api_usage_percent": self.max_api_usage_percent,
                 "max_api_calls": self.max_api_calls,
+                "max_api_share_percent": self.max_api_share_percent,
             },
         )
+
+    @property
+    def limited(self) -> bool:
+        """Whether any limit is set (callers then send requests one at a time)."""
+        return (
+            self.max_api_usage_percent is not None
+            or self.max_api_calls is not None
+            or self.max_api_share_percent is not None
+        )
+
+    def share_calls(self, usage: ApiUsage | None) -> int | None:
+        """The calls ``max_api_share_percent`` allows this session (rounded down).
+
+        Args:
+            usage: Latest org usage, when a response has reported it.
+
+        Returns:
+            The allowed calls, or None when the share is off or the allowance is unknown.
+        """
+        share = self.max_api_share_percent
+        if share is None or usage is None or usage.max <= 0:
+            return None
+        allowed = Decimal(str(share)) * usage.max / 100
+        return int(allowed.to_integral_value(rounding=ROUND_FLOOR))
 
     def check(self, *, calls: int, usage: ApiUsage | None) -> None:
         """Raise if one more call would cross a limit.
@@ -92,6 +122,13 @@ class QuotaGuard:
             raise ApiQuotaGuardError(
                 f"API quota guard: this run has made {calls} API calls and "
                 f"max_api_calls is {self.max_api_calls}; raise max_api_calls to continue"
+            )
+        allowed = self.share_calls(usage)
+        if allowed is not None and usage is not None and calls + 1 > allowed:
+            raise ApiQuotaGuardError(
+                f"API quota guard: this run has made {calls} API calls and "
+                f"max_api_share_percent={self.max_api_share_percent:g} allows it {allowed} of "
+                f"the org's {usage.max} daily API calls; raise max_api_share_percent to continue"
             )
         pct = self.max_api_usage_percent
         if pct is not None and usage is not None and usage.max > 0:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -179,6 +180,7 @@ class SalesforceSession:
         *,
         max_api_usage_percent: float | None = None,
         max_api_calls: int | None = None,
+        max_api_share_percent: float | None = None,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
         http: requests.Session | None = None,
@@ -190,6 +192,8 @@ class SalesforceSession:
             max_api_usage_percent: Stop before the org's daily usage would exceed this
                 percentage (None: off).
             max_api_calls: Stop before this session would make more API calls (None: off).
+            max_api_share_percent: Stop before this session would make more API calls than
+                this percentage of the org's daily allowance (None: off).
             backoff_base: First retry wait in seconds (doubles each time, full jitter).
             backoff_max: Longest retry wait in seconds.
             http: A ``requests.Session`` to use instead of a new one.
@@ -200,12 +204,13 @@ class SalesforceSession:
         self.settings = load_settings(config)
         self.secrets = Secrets(self.settings.secret_values)
         install_log_redaction(self.secrets, [logger])
-        self.guard = QuotaGuard(max_api_usage_percent, max_api_calls)
+        self.guard = QuotaGuard(max_api_usage_percent, max_api_calls, max_api_share_percent)
         self.http = http or requests.Session()
         self.flow: AuthFlow = build_flow(self.settings, post=self._post_token)
         self.api_usage: ApiUsage | None = None
         self.calls = 0
         self.logins = 0
+        self._count_lock = threading.Lock()
         read = self.settings.request_timeout
         self._timeout = (min(CONNECT_TIMEOUT, read), read)
         self._max_tries = self.settings.max_retries + 1
@@ -514,8 +519,9 @@ class SalesforceSession:
         self, method: str, url: str, *, api_call: bool, **kwargs: Any
     ) -> requests.Response:
         if api_call:
-            self.check_quota()
-            self.calls += 1
+            with self._count_lock:  # Bulk page downloads call from several threads
+                self.check_quota()
+                self.calls += 1
             self.secrets.add(self.flow.access_token)
         path = urlsplit(url).path
         logger.debug("%s %s", method, path)
@@ -560,7 +566,7 @@ class SalesforceSession:
         reason = (
             self.redact(str(exc))
             if isinstance(exc, SalesforceError)
-            else _network_message(exc or Exception(), url)
+            else _network_message(exc if isinstance(exc, BaseException) else Exception(), url)
         )
         logger.warning(
             "Retrying %s %s in %.1fs (attempt %d of %d failed): %s",

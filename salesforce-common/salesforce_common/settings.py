@@ -163,6 +163,18 @@ QUOTA_SETTINGS = th.PropertiesList(
             "with the last STATE resumes. Unset: no limit."
         ),
     ),
+    th.Property(
+        "max_api_share_percent",
+        th.NumberType(exclusive_minimum=0, maximum=100),
+        description=(
+            "This run's share of the org's daily API allowance, for runs that share one org "
+            "(parallel stream groups): stop cleanly (exit status 1) before this run would make "
+            "more API calls than this percentage of the allowance (`Sforce-Limit-Info`'s "
+            "`api-usage=USED/MAX`, known from the first response on). A re-run with the last "
+            "STATE resumes. Unset: no limit."
+        ),
+        examples=[60],
+    ),
 )
 """The API-quota guard settings, shared by both plugins (see :class:`limits.QuotaGuard`)."""
 

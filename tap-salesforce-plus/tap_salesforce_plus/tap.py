@@ -373,6 +373,7 @@ class TapSalesforcePlus(TerminationHook):
             self.config,
             max_api_usage_percent=self.config.get("max_api_usage_percent"),
             max_api_calls=self.config.get("max_api_calls"),
+            max_api_share_percent=self.config.get("max_api_share_percent"),
         )
         session.http.hooks["response"].append(self.clock.observe)
         return session

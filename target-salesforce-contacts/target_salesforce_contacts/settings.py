@@ -212,9 +212,9 @@ TARGET_SETTINGS = th.PropertiesList(
             "queries), sObject collection calls (200 records each) and Bulk API ingest calls. "
             "Above 1, a batch's writes also run while the next batch is read and looked up. "
             "Salesforce allows 25 concurrent long-running requests per org; 1 sends every "
-            "request, and each batch, one after another. With `max_api_calls` or "
-            "`max_api_usage_percent` set, requests are sent one at a time so that the cap is "
-            "exact."
+            "request, and each batch, one after another. With `max_api_calls`, "
+            "`max_api_usage_percent` or `max_api_share_percent` set, requests are sent one at a "
+            "time so that the cap is exact."
         ),
     ),
     th.Property(
@@ -458,6 +458,7 @@ class TargetSettings:
     max_rejects: int | None = None
     max_api_usage_percent: float | None = None
     max_api_calls: int | None = None
+    max_api_share_percent: float | None = None
     backoff_base_seconds: float = DEFAULT_BACKOFF_BASE_SECONDS
     field_policies: Mapping[str, FieldPolicy] = field(default_factory=dict)
     match_keys: tuple[str, ...] = ("Email",)
@@ -550,6 +551,7 @@ class TargetSettings:
             max_rejects=config.get("max_rejects"),
             max_api_usage_percent=config.get("max_api_usage_percent"),
             max_api_calls=config.get("max_api_calls"),
+            max_api_share_percent=config.get("max_api_share_percent"),
             backoff_base_seconds=float(
                 config.get("backoff_base_seconds", DEFAULT_BACKOFF_BASE_SECONDS)
             ),

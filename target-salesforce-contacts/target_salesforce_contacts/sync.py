@@ -87,6 +87,7 @@ class ContactSync:
             config,
             max_api_usage_percent=settings.max_api_usage_percent,
             max_api_calls=settings.max_api_calls,
+            max_api_share_percent=settings.max_api_share_percent,
             backoff_base=settings.backoff_base_seconds,
         )
         install_log_redaction(
@@ -95,11 +96,7 @@ class ContactSync:
         self.api = ContactsApi(
             self.session,
             allow_duplicate_save=settings.allow_duplicate_save,
-            parallel=(
-                1
-                if settings.max_api_calls is not None or settings.max_api_usage_percent is not None
-                else settings.max_parallel_requests
-            ),
+            parallel=1 if self.session.guard.limited else settings.max_parallel_requests,
         )
         self.stats = RunStats()
         self.state = StateKeeper(write_state)
