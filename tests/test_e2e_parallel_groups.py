@@ -175,7 +175,7 @@ def assert_complete(project: Project, group: Group, tables: list[str]) -> None:
         assert {r["Id"] for r in group.records(stream)} == project.live_ids(stream), stream
 
 
-def test_recipe_groups_are_disjoint_and_cover_the_default_tables(tmp_path: Path) -> None:
+def test_recipe_groups_are_disjoint_and_cover_the_default_tables() -> None:
     project = YAML().load((ROOT / "meltano.yml").read_text())
     groups = {p["name"]: p for p in project["plugins"]["extractors"] if p["name"] in {BIG, REST}}
     assert {g["inherit_from"] for g in groups.values()} == {"tap-salesforce-plus"}
