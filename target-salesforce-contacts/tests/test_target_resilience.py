@@ -193,6 +193,21 @@ def test_max_api_usage_percent_stops_cleanly(emulator, tmp_path):
     assert run.stats.created == 2
 
 
+def test_max_api_share_percent_stops_cleanly(emulator, tmp_path):
+    # 8% of a daily allowance of 100 is the first batch's 8 calls, whatever the org has used.
+    emulator.admin.settings(daily_api_limit=100, api_used=50)
+    config = target_config(emulator, tmp_path, batch_size_rows=2, max_api_share_percent=8)
+    run = run_target(config, TWO_BATCHES)
+    assert isinstance(run.error, RunStoppedError)
+    assert (
+        f"this run has made {FIRST_BATCH_CALLS} API calls and max_api_share_percent=8 allows it "
+        f"{FIRST_BATCH_CALLS} of the org's 100 daily API calls"
+    ) in str(run.error)
+    assert run.states == [{"after": 2}]
+    assert run.stats.created == 2
+    assert emulator.admin.settings()["api_used"] == 50 + FIRST_BATCH_CALLS
+
+
 def test_request_limit_exceeded_stops_cleanly(emulator, tmp_path):
     emulator.admin.settings(daily_api_limit=100, api_used=100 - FIRST_BATCH_CALLS)
     # One request at a time, so the org's quota runs out exactly at the second batch (with
