@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream, Tap
+from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig, StorageTarget
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Iterator
     from types import FrameType
 
     from singer_sdk.helpers.types import Context
@@ -27,8 +28,14 @@ PRIVATE_MEMBERS = (
     ("singer_sdk.streams.core.Stream", "_generate_record_messages"),
     ("singer_sdk.streams.core.Stream", "_write_activate_version_message"),
     ("singer_sdk.tap_base.Tap", "_handle_termination"),
+    ("singer_sdk.streams.core.Stream", "_sync_records"),
 )
 """``(class, member)`` of each private SDK member used (pinned by the tests)."""
+
+__all__ = ["BaseBatchFileEncoding", "BatchConfig", "StorageTarget"]
+"""The SDK's batch configuration types, from its private ``singer_sdk.helpers._batch`` module:
+``Stream.get_batch_config`` and ``Stream.get_batches`` (public hooks) take and return them,
+but the SDK exports them from nowhere public (pinned by ``tests/test_tap_batch.py``)."""
 
 
 class BookmarkHook(RESTStream[Any]):
@@ -109,6 +116,22 @@ class BookmarkHook(RESTStream[Any]):
                     version=self._stream_version,
                     time_extracted=extracted,
                 )
+
+    def synced_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """The stream's records as the SDK's sync processes them, without writing messages.
+
+        Private SDK member ``Stream._sync_records``: the SDK's default ``get_batches`` (a public
+        hook, overridden by the tap to cut files at its resume points) reads records through
+        it with ``write_messages=False``; it post-processes each record, moves the bookmark
+        and finalizes the state at the end. There is no public equivalent.
+
+        Args:
+            context: Stream partition context.
+
+        Returns:
+            The records, each processed (bookmark moved) before it is handed out.
+        """
+        return self._sync_records(context, write_messages=False)
 
     def moves_bookmark(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
         """Whether an emitted record advances the bookmark (default: every record).

@@ -25,6 +25,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE, REPLICATION_INC
 from typing_extensions import override
 
 from tap_salesforce_plus import table_versions
+from tap_salesforce_plus.batch_files import BatchFiles, batch_config_of
 from tap_salesforce_plus.bulk import STATE_KEY, BulkJobState, BulkRead
 from tap_salesforce_plus.client import SalesforceStream
 from tap_salesforce_plus.deletions import (
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
     from tap_salesforce_plus.clock import ServerClock
     from tap_salesforce_plus.options import TapOptions
+    from tap_salesforce_plus.sdk_compat import BaseBatchFileEncoding, BatchConfig
     from tap_salesforce_plus.shape import Shape
     from tap_salesforce_plus.sources import StreamSource
 
@@ -135,6 +137,8 @@ class SoqlStream(SalesforceStream):
         self._extras: frozenset[str] | None = None
         self._window_rows: int | None = None
         """The ``COUNT()`` of the current read's window, when one was sent."""
+        self._batches: BatchFiles | None = None
+        """The batch files of the current read (``batch_config``), else None."""
         # The SDK's own count-based STATE cadence, aligned with ours (StateCadence).
         self.STATE_MSG_FREQUENCY = options.state_every_records
 
@@ -146,10 +150,71 @@ class SoqlStream(SalesforceStream):
 
     @property
     def versions_table(self) -> bool:
-        """Whether this read is full-table and ends with ACTIVATE_VERSION (the setting)."""
+        """Whether this read is full-table and ends with ACTIVATE_VERSION (the setting).
+
+        Never with batch files: their records carry no table version, so a target activating
+        one would drop them.
+        """
         return (
-            self.replication_method == REPLICATION_FULL_TABLE and self.options.emit_activate_version
+            self.replication_method == REPLICATION_FULL_TABLE
+            and self.options.emit_activate_version
+            and self._batches is None
         )
+
+    @override
+    def get_batch_config(self, config: Mapping[str, Any]) -> BatchConfig | None:
+        """The ``batch_config`` setting, checked (one-line ``ConfigError`` when wrong).
+
+        Args:
+            config: The tap config.
+
+        Returns:
+            The batch configuration, or None to write RECORD messages.
+        """
+        return batch_config_of(config)
+
+    @override
+    def get_batches(
+        self, batch_config: BatchConfig, context: Context | None = None
+    ) -> Iterator[tuple[BaseBatchFileEncoding, list[str]]]:
+        """Write the records into batch files cut at resume points (see :mod:`.batch_files`).
+
+        The SDK writes a BATCH message, then a STATE message, for each file yielded; a stop
+        (SIGTERM/SIGINT) waits until both are written, so that the final STATE covers the
+        file. No STATE is written inside a file.
+
+        Args:
+            batch_config: The batch configuration.
+            context: Stream partition context.
+
+        Yields:
+            ``(encoding, [file URL])`` once each file is complete.
+        """
+        self._batches = BatchFiles(
+            self.tap_name,
+            self.name,
+            batch_config,
+            cut_every=lambda: not isinstance(self._reader, BulkRead),
+        )
+        try:
+            for batch in self._batches.batches(self.synced_records(context)):
+                self.guard.holds += 1
+                try:
+                    yield batch
+                finally:
+                    self.guard.holds -= 1
+                self.guard.resume()
+            self.logger.info("Stream %s: %d batch files", self.name, self._batches.files)
+        finally:
+            self._batches = None
+
+    @override
+    def flush_state(self) -> None:
+        """Emit a STATE message now; with batch files, end the current file here instead."""
+        if self._batches is None:
+            super().flush_state()
+        else:
+            self._batches.resume_point()
 
     @property
     @override
@@ -217,7 +282,7 @@ class SoqlStream(SalesforceStream):
                     self.guard.holds -= 1
                 # Back here, the SDK has written the record and moved the bookmark.
                 self.guard.resume()
-                if cadence.due():
+                if cadence.due() and self._batches is None:
                     self.flush_state()
         except (ApiQuotaGuardError, RequestLimitExceededError) as error:
             self.flush_state()
@@ -280,7 +345,7 @@ class SoqlStream(SalesforceStream):
                 self.source,
                 fields,
                 BulkQueryClient(self.sf_session),
-                page_size=self.options.bulk_page_size,
+                page_size=self._bulk_page_size(),
                 parallel_pages=self.options.bulk_parallel_pages,
                 window_rows=self._window_rows,
                 include_deleted=self.options.include_deleted,
@@ -329,6 +394,12 @@ class SoqlStream(SalesforceStream):
             )
         if version is not None:  # every record of the version is written by now
             self.activate_table_version(version)
+
+    def _bulk_page_size(self) -> int:
+        """Rows per Bulk result page; with batch files, at most a file's (one page a file)."""
+        if self._batches is None:
+            return self.options.bulk_page_size
+        return min(self.options.bulk_page_size, self._batches.config.batch_size)
 
     def selected_shape(self) -> Shape:
         """What a read selects: the properties the stream's SCHEMA declares and selects.

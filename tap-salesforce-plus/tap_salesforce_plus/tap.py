@@ -381,6 +381,14 @@ class TapSalesforcePlus(TerminationHook):
     @cached_property
     def stopper(self) -> Stopper:
         """What SIGTERM and SIGINT do: a final STATE, one log line, exit 143 or 130."""
+        if self.config.get("batch_config"):  # no STATE inside a batch file: repeat the last
+            return Stopper(
+                self.stop_guard,
+                self.message_writer,
+                self.state_writer,
+                lambda: getattr(self.message_writer, "last_state", None),
+                covered="every record in announced batch files",
+            )
         return Stopper(
             self.stop_guard,
             self.message_writer,

@@ -17,6 +17,7 @@ arriving while the tap waits for Salesforce is acted on at once.
 from __future__ import annotations
 
 import atexit
+import copy
 import signal
 import sys
 import weakref
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
-from singer_sdk.singerlib import RecordMessage
+from singer_sdk.singerlib import RecordMessage, StateMessage
 from typing_extensions import override
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class SignalSafeWriter(MsgSpecWriter):
         writing: A message is being written.
         wrote: At least one message was written (a sync is under way, not discovery).
         deferred: The stop to run once the current message is written.
+        last_state: The value of the last STATE message written (None before one).
     """
 
     def __init__(self) -> None:
@@ -107,6 +109,7 @@ class SignalSafeWriter(MsgSpecWriter):
         self.writing = False
         self.wrote = False
         self.deferred: Callable[[], None] | None = None
+        self.last_state: Any = None
         self._records = bytearray()
         atexit.register(_flush_at_exit, weakref.ref(self))
 
@@ -124,6 +127,8 @@ class SignalSafeWriter(MsgSpecWriter):
             else:
                 self.flush_records()
                 super().write_message(message)
+                if type(message) is StateMessage:
+                    self.last_state = copy.deepcopy(message.value)
         finally:
             self.writing = False
         self.wrote = True
@@ -181,7 +186,9 @@ class Stopper:
         guard: Marks the processing of records.
         writer: The tap's message writer.
         state_writer: The tap's STATE writer.
-        state: The tap state (every stream's bookmarks), as it is at the moment of the stop.
+        state: The tap state (every stream's bookmarks), as it is at the moment of the stop;
+            None: write no STATE (the last one written stands).
+        covered: What the final STATE covers (for the log line).
     """
 
     def __init__(
@@ -190,10 +197,11 @@ class Stopper:
         writer: Any,
         state_writer: StateWriting,
         state: Callable[[], Any],
+        covered: str = "every record emitted",
     ) -> None:
         """Create the stopper."""
         self.guard, self.writer, self.state_writer = guard, writer, state_writer
-        self.state = state
+        self.state, self.covered = state, covered
         self.stopping = False
 
     def on_signal(self, signum: int) -> None:
@@ -217,8 +225,10 @@ class Stopper:
         status = SIGNAL_EXIT_BASE + signum
         name = signal.Signals(signum).name
         if getattr(self.writer, "wrote", True):
-            self.state_writer.write_state(self.state())
-            saved = "state saved for every record emitted (the last STATE message)"
+            state = self.state()
+            if state is not None:
+                self.state_writer.write_state(state)
+            saved = f"state saved for {self.covered} (the last STATE message)"
         else:
             saved = "nothing was emitted"
         raise Stopped(

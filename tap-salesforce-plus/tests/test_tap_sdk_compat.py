@@ -41,6 +41,11 @@ EXPECTED_SIGNATURES = {
         ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("full_table_version", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
     ],
+    ("singer_sdk.streams.core.Stream", "_sync_records"): [
+        ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+        ("context", inspect.Parameter.POSITIONAL_OR_KEYWORD, None),
+        ("write_messages", inspect.Parameter.KEYWORD_ONLY, True),
+    ],
     ("singer_sdk.tap_base.Tap", "_handle_termination"): [
         ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
         ("signum", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
