@@ -19,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_salesforce_plus.batch_files import batch_config_of
 from tap_salesforce_plus.bulk_chunks import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_JOBS_IN_FLIGHT,
@@ -456,6 +457,7 @@ class TapSalesforcePlus(TerminationHook):
         Returns:
             The streams of the tables the org has, then the query streams.
         """
+        batch_config_of(self.config)  # a wrong batch_config fails before any request
         options, session = self.options, self.sf_session
         queries = [(spec, parse_query(spec)) for spec in options.queries]
         if session.guard.max_api_usage_percent is not None:
