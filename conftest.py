@@ -24,6 +24,8 @@ CHECKOUT_TESTS = (
     "tests/test_e2e_tap_pipelines.py::test_meltano_run_into_postgres",
     # Compares meltano.yml with the plugins' settings (the README test edits meltano.yml).
     "tests/test_docs.py::test_plugin_settings_tables_are_generated_from_about",
+    # Copies the checkout's meltano.yml (the README test edits it) for the Dagster example.
+    "tests/test_orchestrate.py::test_",
 )
 """Node ids (prefixes) of the tests that share files or fixed ports of the checkout."""
 

@@ -29,6 +29,8 @@ import dagster as dg
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXTRACTOR = "tap-salesforce-plus"
 LOG_TAIL_LINES = 40
+STATE_ID_LINE = re.compile(r"Running job with name '([^']+)'")
+"""Meltano's log line naming the run's state id (``<environment>:<tap>-to-<target>:<suffix>``)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class MeltanoProject(dg.ConfigurableResource):
             self.target(),
         ]
 
-    def run_group(self, group: Group, log: Any) -> int:
+    def run_group(self, group: Group, log: Any) -> tuple[str | None, int]:
         """Run one group, streaming Meltano's log lines to ``log``.
 
         Args:
@@ -167,7 +169,8 @@ class MeltanoProject(dg.ConfigurableResource):
             log: A logger (Dagster's ``context.log``).
 
         Returns:
-            The number of log lines Meltano wrote.
+            The state id Meltano named in its log (None if it named none), and the number
+            of log lines it wrote.
 
         Raises:
             dagster.Failure: When ``meltano run`` exits non-zero, with its last log lines.
@@ -182,6 +185,7 @@ class MeltanoProject(dg.ConfigurableResource):
         log.info("group %s: %s in %s", group.name, " ".join(command[1:]), self.root())
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         lines = 0
+        state_id = None
         with subprocess.Popen(
             command,
             cwd=self.root(),
@@ -197,6 +201,8 @@ class MeltanoProject(dg.ConfigurableResource):
                 tail.append(line)
                 lines += 1
                 log.info(line)
+                found = STATE_ID_LINE.search(line)
+                state_id = found.group(1) if found and state_id is None else state_id
             returncode = process.wait()
         if returncode != 0:
             raise dg.Failure(
@@ -209,7 +215,7 @@ class MeltanoProject(dg.ConfigurableResource):
                     "last_log_lines": dg.MetadataValue.md("```\n" + "\n".join(tail) + "\n```"),
                 },
             )
-        return lines
+        return state_id, lines
 
 
 def group_asset(group: Group) -> dg.AssetsDefinition:
@@ -224,11 +230,11 @@ def group_asset(group: Group) -> dg.AssetsDefinition:
         metadata={"tables": list(group.tables), "api_type": group.api_type or "project setting"},
     )
     def sync(context: dg.AssetExecutionContext, meltano: MeltanoProject) -> dg.MaterializeResult:
-        lines = meltano.run_group(group, context.log)
+        state_id, lines = meltano.run_group(group, context.log)
         return dg.MaterializeResult(
             metadata={
                 "tables": list(group.tables),
-                "state_id_suffix": group.name,
+                "state_id": state_id or f"(not in the log) ...:{group.name}",
                 "loader": meltano.target(),
                 "meltano_log_lines": lines,
             }
