@@ -9,6 +9,7 @@ announced twice.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import signal
@@ -208,3 +209,48 @@ def _keys() -> dict[str, str]:
 
 def _gunzip(body: bytes) -> str:
     return gzip.decompress(body).decode()
+
+
+def peak_rss_kib(command: list[Any], env: dict[str, str], output: Path) -> int:
+    """Run a command to its end (stdout to ``output``); its peak resident memory (VmHWM)."""
+    with output.open("w") as stdout:
+        process = subprocess.Popen(
+            [str(part) for part in command], stdout=stdout, stderr=subprocess.DEVNULL, env=env
+        )
+    peak, status = 0, Path(f"/proc/{process.pid}/status")
+    while process.poll() is None:
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # ended meanwhile
+            break
+        for line in lines:
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)
+    assert process.wait(timeout=600) == 0
+    return peak
+
+
+def test_memory_stays_flat_as_the_table_grows(
+    emulator: Any, tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    """Six times the rows, the same peak memory: no file or table is held, one record is."""
+    emulator.admin.settings(bulk={"polls_to_complete": 0})
+    peaks, rows = [], []
+    for extra in (10_000, 50_000):
+        emulator.admin.generate("Contact", extra, seed=extra)
+        batch = batch_config(str(tmp_path / f"files-{extra}")) | {"batch_size": 5_000}
+        config = emulator.config(tables=["contact"], api_type="bulk", batch_config=batch)
+        command = [
+            plugin_executable("extractors", "tap-salesforce-plus"),
+            "--config",
+            write_json(tmp_path / f"{extra}.json", config),
+        ]
+        output = tmp_path / f"{extra}.jsonl"
+        peaks.append(peak_rss_kib(command, clean_env, output))
+        messages = [json.loads(line) for line in output.read_text().splitlines()]
+        rows.append(len(live(emulator, "Contact")))
+        assert sum(1 for m in messages if m["type"] == "BATCH") >= rows[-1] // 5_000
+    assert rows[1] >= 5 * rows[0]
+    assert peaks[1] - peaks[0] < 15 * 1024, peaks  # KiB
