@@ -14,6 +14,9 @@ import json
 import math
 import signal
 import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +47,13 @@ def contacts_config(
 ) -> dict[str, Any]:
     emulator.admin.generate("Contact", EXTRA)
     emulator.admin.settings(bulk={"polls_to_complete": 0})
+    # A STATE every 25 records outside batch mode: none may fall inside a file.
     return emulator.config(
-        tables=["contact"], api_type=api, batch_config=batch_config(root), **extra
+        tables=["contact"],
+        api_type=api,
+        batch_config=batch_config(root),
+        state_every_records=25,
+        **extra,
     )
 
 
@@ -216,9 +224,14 @@ def slow_bulk(emulator: RunningEmulator, tmp_path: Path) -> dict[str, Any]:
 
 
 def run_until_batches(
-    config: dict[str, Any], tmp_path: Path, batches: int, signum: int
+    config: dict[str, Any],
+    tmp_path: Path,
+    batches: int,
+    signum: int,
+    ready: Callable[[], bool] = lambda: True,
 ) -> tuple[list[dict[str, Any]], subprocess.Popen[str]]:
-    """Run the CLI, send ``signum`` once ``batches`` BATCH messages and their STATE arrived."""
+    """Run the CLI, send ``signum`` once ``batches`` BATCH messages and their STATE arrived
+    (and then ``ready()`` holds)."""
     process = spawn_cli([], config, tmp_path)
     assert process.stdout is not None
     messages: list[dict[str, Any]] = []
@@ -226,6 +239,10 @@ def run_until_batches(
         for line in process.stdout:
             messages.append(json.loads(line))
             if messages[-1]["type"] == "STATE" and len(files_in(messages)) >= batches:
+                for _ in range(3000):
+                    if ready():
+                        break
+                    time.sleep(0.01)
                 process.send_signal(signum)
                 break
         messages += [json.loads(line) for line in process.stdout]
@@ -284,11 +301,20 @@ def test_sigkill_after_a_file_resumes_at_the_next_page_without_duplicates(
 def test_sigterm_mid_file_final_state_covers_only_announced_files(
     emulator: RunningEmulator, tmp_path: Path, signum: int, status: int
 ) -> None:
-    """REST pages of 20, slow: the stop lands while a file of 60 is being filled."""
+    """REST pages of 25, slow: the stop lands while a file of 60 is being filled (a file
+    ends mid-page, so records of the next file are already processed when the tap waits)."""
     config = contacts_config(emulator, tmp_path / "files", "rest", lookback_minutes=0)
-    emulator.admin.settings(page_size=20)
+    emulator.admin.settings(page_size=25)
     emulator.admin.add_fault(kind="latency", endpoint="query_more", delay=0.2, times=0)
-    messages, process = run_until_batches(config, tmp_path, 2, signum)
+    pages = Counter[str]()
+
+    def next_page_served() -> bool:
+        """A page after those of the second file was served: the tap is inside the third."""
+        served = emulator.admin.calls()["by_endpoint"].get("query_more", 0)
+        pages.setdefault("then", served)
+        return served > pages["then"]
+
+    messages, process = run_until_batches(config, tmp_path, 2, signum, next_page_served)
     assert process.returncode == status
     assert messages[-1]["type"] == "STATE"
     announced = [r for url in files_in(messages) for r in read_file(url)]
