@@ -15,6 +15,8 @@ project and the Meltano executable come from ``MELTANO_PROJECT_ROOT`` and ``MELT
 # No `from __future__ import annotations`: Dagster reads the asset function's annotations
 # (the context and resource parameters) as real types.
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -29,6 +31,8 @@ import dagster as dg
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXTRACTOR = "tap-salesforce-plus"
 LOG_TAIL_LINES = 40
+PLUGIN_DIRS = ("extractors", "loaders", "mappers", "transformers", "utilities", "files")
+"""Plugin installation directories of ``.meltano`` that every group's runs share."""
 STATE_ID_LINE = re.compile(r"Running job with name '([^']+)'")
 """Meltano's log line naming the run's state id (``<environment>:<tap>-to-<target>:<suffix>``)."""
 
@@ -161,6 +165,42 @@ class MeltanoProject(dg.ConfigurableResource):
             self.target(),
         ]
 
+    def shared_sys_dir(self) -> Path:
+        """The project's ``.meltano`` directory: plugin installations, default system database."""
+        return Path(os.environ.get("MELTANO_SYS_DIR_ROOT") or self.root() / ".meltano")
+
+    def group_sys_dir(self, group: Group) -> Path:
+        """A ``.meltano`` directory of the group's own, sharing the installed plugins.
+
+        Meltano writes a plugin's config and catalog to ``.meltano/run/<plugin>/``: two runs of
+        one plugin in one project at the same time overwrite and delete each other's files
+        ("Invalid catalog", "No such file ... tap.properties.json"). Each group gets its own
+        run and log directories; the plugin directories are links to the project's.
+        """
+        shared = self.shared_sys_dir()
+        own = shared / "orchestrate" / group.name
+        own.mkdir(parents=True, exist_ok=True)
+        for kind in PLUGIN_DIRS:
+            link = own / kind
+            if (shared / kind).is_dir() and not link.is_symlink():
+                with contextlib.suppress(FileExistsError):
+                    link.symlink_to(shared / kind)
+        return own
+
+    def environment(self, group: Group) -> dict[str, str]:
+        """The environment of the group's Meltano processes."""
+        shared = self.shared_sys_dir()
+        return {
+            **os.environ,
+            # Meltano takes MELTANO_PROJECT_ROOT over the working directory: keep them one.
+            "MELTANO_PROJECT_ROOT": str(self.root()),
+            "MELTANO_SYS_DIR_ROOT": str(self.group_sys_dir(group)),
+            # One system database (the state of every group), wherever the run files are.
+            "MELTANO_DATABASE_URI": os.environ.get("MELTANO_DATABASE_URI")
+            or f"sqlite:///{shared / 'meltano.db'}",
+            **group_env(group, self.extractor),
+        }
+
     def run_group(self, group: Group, log: Any) -> tuple[str | None, int]:
         """Run one group, streaming Meltano's log lines to ``log``.
 
@@ -173,16 +213,22 @@ class MeltanoProject(dg.ConfigurableResource):
             of log lines it wrote.
 
         Raises:
-            dagster.Failure: When ``meltano run`` exits non-zero, with its last log lines.
+            dagster.Failure: When a ``meltano`` command exits non-zero, with its last lines.
         """
-        # Meltano would take MELTANO_PROJECT_ROOT over the working directory: keep them one.
-        env = {
-            **os.environ,
-            "MELTANO_PROJECT_ROOT": str(self.root()),
-            **group_env(group, self.extractor),
-        }
+        env = self.environment(group)
+        lock_path = self.shared_sys_dir() / "orchestrate" / "systemdb.lock"
+        # Groups starting together would each create or migrate a new system database
+        # ("Cannot upgrade the system database"): one at a time does it, the others wait.
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._stream(group, [self.executable(), "upgrade", "database"], env, log)
         command = self.command(group)
         log.info("group %s: %s in %s", group.name, " ".join(command[1:]), self.root())
+        return self._stream(group, command, env, log)
+
+    def _stream(
+        self, group: Group, command: list[str], env: dict[str, str], log: Any
+    ) -> tuple[str | None, int]:
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         lines = 0
         state_id = None
@@ -207,8 +253,8 @@ class MeltanoProject(dg.ConfigurableResource):
         if returncode != 0:
             raise dg.Failure(
                 description=(
-                    f"meltano run of group {group.name!r} exited with status {returncode}; "
-                    "its last log lines:\n" + "\n".join(tail)
+                    f"meltano {command[1]} of group {group.name!r} exited with status "
+                    f"{returncode}; its last log lines:\n" + "\n".join(tail)
                 ),
                 metadata={
                     "exit_code": returncode,

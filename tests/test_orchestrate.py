@@ -232,3 +232,43 @@ def test_a_failing_group_fails_its_materialisation(orchestrate, emulator, tmp_pa
     assert "acount" in str(error.description)
     assert "emulator:tap-salesforce-plus-to-target-jsonl:broken" not in state_ids(project)
     assert emulator.access_token not in str(error.description)
+
+
+def test_sync_all_runs_the_groups_at_once_each_with_its_own_state(orchestrate, emulator, tmp_path):
+    """``dagster job execute -j sync_all``: Dagster's multiprocess executor runs the groups
+    as ``meltano run`` processes side by side in one project (before each group got its own
+    run directory, concurrent runs broke each other's catalogs, and concurrent first runs
+    the new system database). Each state id holds exactly its group's streams."""
+    project = project_copy(tmp_path / "project")
+    output = tmp_path / "jsonl"
+    output.mkdir()
+    env = {
+        **meltano_env(project),
+        "DAGSTER_HOME": dagster_home(tmp_path),
+        "TAP_SALESFORCE_PLUS_DOMAIN": emulator.url,
+        "TAP_SALESFORCE_PLUS_ACCESS_TOKEN": emulator.access_token,
+        "TARGET_JSONL_DESTINATION_PATH": str(output),
+        "TARGET_JSONL_DO_TIMESTAMP_FILE": "false",
+    }
+    result = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "dagster"),
+            *("job", "execute", "-f", DEFINITIONS.name, "-j", "sync_all"),
+        ],
+        cwd=DEFINITIONS.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    logs = result.stdout + result.stderr
+    assert result.returncode == 0, logs[-4000:]
+    assert "RUN_SUCCESS" in logs
+    groups = orchestrate.GROUPS
+    assert {p.stem for p in output.glob("*.jsonl")} == {t for g in groups for t in g.tables}
+    for group in groups:
+        state_id = f"emulator:tap-salesforce-plus-to-target-jsonl:{group.name}"
+        bookmarks = get_state(project, state_id)["singer_state"]["bookmarks"]
+        assert set(bookmarks) == set(group.tables), group.name
+    assert emulator.access_token not in logs
