@@ -2,9 +2,9 @@
 
 With ``batch_config`` set, a SOQL stream writes its records into files under
 ``batch_config.storage.root`` (a folder, or an object store through fsspec, e.g. ``s3://``)
-as gzip JSON Lines (streamed record by record, in the SDK encoder's format) or Parquet (the
-SDK's encoder), and the SDK writes one BATCH message per file, then a STATE message. A file
-ends where the state is a resume point:
+as gzip JSON Lines (streamed record by record, in the SDK encoder's format) or Parquet
+(written as the SDK's encoder writes it, from the file's records), and the SDK writes one
+BATCH message per file, then a STATE message. A file ends where the state is a resume point:
 
 * a Bulk API 2.0 read ends a file after each result page (the read saves the next page's
   locator there); pages then hold at most ``batch_config.batch_size`` rows, so a file is one
@@ -23,13 +23,11 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import itertools
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from uuid import uuid4
 
 from salesforce_common import ConfigError
-from singer_sdk.batch import Batcher
 from singer_sdk.singerlib.json import serialize_json
 
 from tap_salesforce_plus.sdk_compat import BaseBatchFileEncoding, BatchConfig, StorageTarget
@@ -103,7 +101,7 @@ class BatchFiles:
     """Cuts a stream's records into batch files and writes each as its records arrive.
 
     A JSON Lines file is written record by record (memory holds one record, not a file); a
-    Parquet file goes through the SDK's encoder, which builds it from the file's records.
+    Parquet file is built from the file's records, as the SDK's encoder builds it.
 
     Args:
         tap_name: The tap's name (in file names).
@@ -158,12 +156,11 @@ class BatchFiles:
     def _write(self, records: Iterable[dict[str, Any]]) -> list[str]:
         """Write one file; its manifest once it is complete (closed, committed)."""
         storage = self.config.storage
+        base = f"{storage.prefix or ''}{self.tap_name}--{self.stream_name}-{uuid4()}-1"
         if self.config.encoding.format != "jsonl":
-            one_file = BatchConfig(self.config.encoding, storage, batch_size=sys.maxsize)
-            batcher = Batcher(self.tap_name, self.stream_name, one_file)
-            return next(iter(batcher.get_batches(iter(records))))
+            return [self._write_parquet(base, records)]
         # The SDK JSON Lines encoder's names and content, without holding the file's records.
-        name = f"{storage.prefix or ''}{self.tap_name}--{self.stream_name}-{uuid4()}-1.json.gz"
+        name = f"{base}.json.gz"
         with (
             storage.open(name, "wb") as raw,
             gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL) as out,
@@ -171,6 +168,22 @@ class BatchFiles:
             for record in records:
                 out.write((serialize_json(record) + "\n").encode())
         return [storage.get_url(name)]
+
+    def _write_parquet(self, base: str, records: Iterable[dict[str, Any]]) -> str:
+        """Write one Parquet file as the SDK's Parquet encoder does; its URL.
+
+        The SDK's encoder names files ``...=1.parquet``, and a local folder's manifest then
+        holds ``%3D``, which the SDK's own sinks cannot open; hence the name here.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        gzipped = self.config.encoding.compression == "gzip"
+        name = f"{base}.parquet.gz" if gzipped else f"{base}.parquet"
+        table = pa.Table.from_pylist(list(records))
+        with self.config.storage.open(name, "wb") as out:
+            pq.write_table(table, out, compression="gzip" if gzipped else "snappy")
+        return self.config.storage.get_url(name)
 
     def _file(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The records of one file: up to a resume point, or ``batch_size`` records."""
