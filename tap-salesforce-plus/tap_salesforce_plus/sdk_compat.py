@@ -17,6 +17,8 @@ from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig, Storag
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_salesforce_plus.termination import defer_in_lock_code
+
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
     from types import FrameType
@@ -195,6 +197,9 @@ class TerminationHook(Tap):
 
         Args:
             signum: The signal received.
-            frame: The interrupted frame (unused).
+            frame: The interrupted frame: inside lock-handling standard code, the signal is
+                delivered again a moment later (:func:`.termination.defer_in_lock_code`).
         """
+        if defer_in_lock_code(signum, frame):
+            return
         self.on_termination_signal(signum)

@@ -20,6 +20,7 @@ import atexit
 import copy
 import signal
 import sys
+import threading
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,6 +31,7 @@ from typing_extensions import override
 
 if TYPE_CHECKING:
     import logging
+    from types import FrameType
 
 SIGNAL_EXIT_BASE = 128
 """A process ended by signal N exits with ``128 + N`` (143 for SIGTERM, 130 for SIGINT)."""
@@ -37,6 +39,32 @@ SIGNAL_EXIT_BASE = 128
 
 OUTPUT_BUFFER_BYTES = 256 * 1024
 """RECORD messages buffered before they are written to stdout (see :class:`SignalSafeWriter`)."""
+
+
+LOCK_CODE = ("threading.py", "queue.py")
+"""Standard modules whose locks a signal handler's exception could leave held: raised between
+``lock.acquire()`` and the ``with`` block that releases it, it leaks the lock, and the next
+use of it (urllib3's connection pool, say) waits forever."""
+SIGNAL_RETRY_SECONDS = 0.01
+"""Delay before a signal that interrupted :data:`LOCK_CODE` is delivered again."""
+
+
+def defer_in_lock_code(signum: int, frame: FrameType | None) -> bool:
+    """Deliver the signal again shortly if it interrupted lock-handling standard code.
+
+    Args:
+        signum: The signal received.
+        frame: The frame the signal interrupted.
+
+    Returns:
+        True when the signal was deferred (the handler must not act on it now).
+    """
+    if frame is None or not frame.f_code.co_filename.endswith(LOCK_CODE):
+        return False
+    retry = threading.Timer(SIGNAL_RETRY_SECONDS, signal.raise_signal, (signum,))
+    retry.daemon = True
+    retry.start()
+    return True
 
 
 class Stopped(SystemExit):

@@ -11,12 +11,16 @@ import datetime as dt
 import json
 import signal
 import subprocess
+import sys
+import time
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 from salesforce_emulator.pytest_plugin import RunningEmulator
 from tap_salesforce_plus.streams import StateCadence
+from tap_salesforce_plus.termination import defer_in_lock_code
 from tap_salesforce_plus.values import parse_datetime
 from tapsf_support import run_cli_many, spawn_cli, stored_counts, sync
 
@@ -188,3 +192,29 @@ def test_malformed_states_are_one_line_errors(emulator: RunningEmulator, tmp_pat
         assert "Traceback" not in result.stderr, name
         assert expected in result.stderr.strip().splitlines()[-1], name
         assert '"type":"RECORD"' not in result.stdout, name
+
+
+def test_a_signal_inside_lock_code_is_delivered_again_not_acted_on() -> None:
+    """A stop raised between a lock's acquire and its ``with`` block would leak the lock (a
+    stopped tap then hung in urllib3's pool): such a signal is re-delivered a moment later."""
+
+    def here() -> Any:
+        return sys._getframe()
+
+    # the same function, as if defined in the standard threading module
+    in_threading = types.FunctionType(
+        here.__code__.replace(co_filename="threading.py"), {"sys": sys}
+    )
+    received: list[int] = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, _frame: received.append(signum))
+    try:
+        assert not defer_in_lock_code(signal.SIGUSR1, sys._getframe())  # ordinary code: act now
+        assert defer_in_lock_code(signal.SIGUSR1, in_threading())
+        assert received == []
+        for _ in range(500):  # delivered by a timer thread; the handler runs in this thread
+            if received:
+                break
+            time.sleep(0.01)
+        assert received == [signal.SIGUSR1]
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
