@@ -64,9 +64,10 @@ def meltano_env(project: Path) -> dict[str, str]:
     return env
 
 
-def state_ids(project: Path) -> list[str]:
+def meltano_state(project: Path, *args: str) -> str:
+    """``meltano state <args>`` in the project; its standard output."""
     result = subprocess.run(
-        [str(MELTANO), "state", "list"],
+        [str(MELTANO), "state", *args],
         cwd=project,
         env=meltano_env(project),
         capture_output=True,
@@ -75,21 +76,15 @@ def state_ids(project: Path) -> list[str]:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.split()
+    return result.stdout
+
+
+def state_ids(project: Path) -> list[str]:
+    return meltano_state(project, "list").split()
 
 
 def get_state(project: Path, state_id: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [str(MELTANO), "state", "get", state_id],
-        cwd=project,
-        env=meltano_env(project),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return dict(json.loads(result.stdout))
+    return dict(json.loads(meltano_state(project, "get", state_id)))
 
 
 def test_definitions_load_with_a_disjoint_asset_per_group(orchestrate):
