@@ -87,6 +87,35 @@ def get_state(project: Path, state_id: str) -> dict[str, Any]:
     return dict(json.loads(meltano_state(project, "get", state_id)))
 
 
+def aim_meltano_at(emulator: Any, destination: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Meltano's environment for a run: the tap at the emulator, target-jsonl into
+    ``destination``, nothing inherited from the caller's Singer or Meltano settings."""
+    for key in [k for k in os.environ if k.startswith(("TAP_", "TARGET_", "MELTANO_"))]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
+    monkeypatch.setenv("TAP_SALESFORCE_PLUS_DOMAIN", emulator.url)
+    monkeypatch.setenv("TAP_SALESFORCE_PLUS_ACCESS_TOKEN", emulator.access_token)
+    monkeypatch.setenv("TARGET_JSONL_DESTINATION_PATH", str(destination))
+
+
+def materialise(orchestrate: Any, group: Any, project: Path, tmp_path: Path) -> tuple[Any, str]:
+    """Materialise one group's asset in process; the result and the run's user log lines."""
+    resources = {"meltano": orchestrate.MeltanoProject(project_root=str(project))}
+    with dg.instance_for_test(temp_dir=dagster_home(tmp_path)) as instance:
+        result = dg.materialize(
+            [orchestrate.group_asset(group)],
+            resources=resources,
+            instance=instance,
+            raise_on_error=False,
+        )
+        logs = "\n".join(
+            str(event.message)
+            for event in instance.all_logs(result.run_id)
+            if event.user_message is not None
+        )
+    return result, logs
+
+
 def test_definitions_load_with_a_disjoint_asset_per_group(orchestrate):
     defs = orchestrate.defs
     assert isinstance(defs, dg.Definitions)
@@ -151,29 +180,12 @@ def test_one_group_materialises_against_the_emulator(orchestrate, emulator, tmp_
     project = project_copy(tmp_path / "project")
     output = tmp_path / "jsonl"
     output.mkdir()
-    for key in [k for k in os.environ if k.startswith(("TAP_", "TARGET_", "MELTANO_"))]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
-    monkeypatch.setenv("TAP_SALESFORCE_PLUS_DOMAIN", emulator.url)
-    monkeypatch.setenv("TAP_SALESFORCE_PLUS_ACCESS_TOKEN", emulator.access_token)
-    monkeypatch.setenv("TARGET_JSONL_DESTINATION_PATH", str(output))
+    aim_meltano_at(emulator, output, monkeypatch)
     monkeypatch.setenv("TARGET_JSONL_DO_TIMESTAMP_FILE", "false")
 
     group = next(g for g in orchestrate.GROUPS if g.name == GROUP)
     assert set(group.tables) == set(OBJECTS)
-    resources = {"meltano": orchestrate.MeltanoProject(project_root=str(project))}
-    with dg.instance_for_test(temp_dir=dagster_home(tmp_path)) as instance:
-        result = dg.materialize(
-            [orchestrate.group_asset(group)],
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
-        )
-        logs = "\n".join(
-            str(event.message)
-            for event in instance.all_logs(result.run_id)
-            if event.user_message is not None
-        )
+    result, logs = materialise(orchestrate, group, project, tmp_path)
     assert result.success, logs[-4000:]
     materialized = result.asset_materializations_for_node(f"salesforce_{GROUP}")
     assert len(materialized) == 1
@@ -203,22 +215,10 @@ def test_a_failing_group_fails_its_materialisation(orchestrate, emulator, tmp_pa
     """A non-zero exit of ``meltano run`` (here: a table the tap does not know) fails the
     asset with the tap's one-line error, and no state is saved for the group."""
     project = project_copy(tmp_path / "project")
-    for key in [k for k in os.environ if k.startswith(("TAP_", "TARGET_", "MELTANO_"))]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
-    monkeypatch.setenv("TAP_SALESFORCE_PLUS_DOMAIN", emulator.url)
-    monkeypatch.setenv("TAP_SALESFORCE_PLUS_ACCESS_TOKEN", emulator.access_token)
-    monkeypatch.setenv("TARGET_JSONL_DESTINATION_PATH", str(tmp_path))
+    aim_meltano_at(emulator, tmp_path, monkeypatch)
 
     broken = orchestrate.Group("broken", ("acount",))
-    resources = {"meltano": orchestrate.MeltanoProject(project_root=str(project))}
-    with dg.instance_for_test(temp_dir=dagster_home(tmp_path)) as instance:
-        result = dg.materialize(
-            [orchestrate.group_asset(broken)],
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
-        )
+    result, _ = materialise(orchestrate, broken, project, tmp_path)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     error = failure.step_failure_data.user_failure_data
