@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -646,7 +646,7 @@ class _PageRead:
             self._response = response
             headers = response.headers
             body = BodyReader(response)
-        rows = _csv_rows(body, lambda: body.last_byte)
+        rows = _csv_rows(body)
         next_locator = headers.get(LOCATOR_HEADER) or END_LOCATOR
         count = headers.get(RECORDS_HEADER)
         expected = int(count) if count and count.isdigit() else None
@@ -717,18 +717,15 @@ MAX_FIELD_CHARS = 16 * 1024 * 1024
 """Largest CSV value accepted; the csv module's default (131,072) is a long text area's size."""
 
 
-def _csv_rows(
-    body: IO[bytes] | io.RawIOBase, last_byte: Callable[[], bytes]
-) -> Iterator[list[str]]:
+def _csv_rows(body: BodyReader) -> Iterator[list[str]]:
     """The CSV rows of a body (the header first), each yielded only once known complete.
 
     A row is held back until the next one has been parsed (so its line ending arrived) or
-    the body has ended, complete (:class:`BodyReader`, or a prefetched file it filled) and
-    with a line ending.
+    the body has ended, complete (checked by :class:`BodyReader`, whether read from the
+    response or from a prefetched page's saved bytes) and with a line ending.
 
     Args:
-        body: The decoded body: a :class:`BodyReader` or a prefetched page's file.
-        last_byte: The last byte of the body read so far.
+        body: The body, decoded.
 
     Raises:
         TruncatedBodyError: The body ended early, or without a final line ending.
@@ -736,7 +733,7 @@ def _csv_rows(
     """
     if csv.field_size_limit() < MAX_FIELD_CHARS:
         csv.field_size_limit(MAX_FIELD_CHARS)
-    buffered = body if not isinstance(body, io.RawIOBase) else io.BufferedReader(body, CHUNK_BYTES)
+    buffered = io.BufferedReader(body, CHUNK_BYTES)
     text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
     try:
         held: list[str] | None = None
@@ -746,7 +743,7 @@ def _csv_rows(
             held = row
         if held is None:
             return
-        if last_byte() != b"\n":
+        if body.last_byte != b"\n":
             raise TruncatedBodyError("the body ended inside a row (no final line ending)")
         yield held
     finally:
